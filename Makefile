@@ -1,0 +1,64 @@
+# domxfer: PGXS build plus the project's own commands (see README.md).
+#
+# `make test` and `make demo` work on a machine with nothing installed: they
+# install the Debian packages they need first, so PGXS may not be loadable
+# when this file is first read.
+
+EXTENSION    = domxfer
+EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big   = domxfer
+OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The install script of the current version is assembled from install/*.sql
+# (one file per concern, applied in name order).
+INSTALL_PARTS = $(sort $(wildcard install/[0-9]*.sql))
+DATA_built   = $(EXTENSION)--$(EXTVERSION).sql
+DATA         = $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_built),$(wildcard upgrade/$(EXTENSION)--[0-9]*.[0-9]*.[0-9]*.sql))
+
+ICU_CFLAGS  := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
+ICU_LIBS    := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
+PG_CPPFLAGS  = -Isrc $(ICU_CFLAGS)
+PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK   = $(ICU_LIBS)
+
+EXTRA_CLEAN  = $(DATA_built) results regression.diffs regression.out tmp_check output_iso
+
+PG_CONFIG   ?= pg_config
+PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all:
+	@echo "pg_config not found: run 'make deps' (or 'make test', which does it) first" >&2; exit 1
+endif
+
+$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
+	cat $(INSTALL_PARTS) > $@
+
+.PHONY: deps test demo demo-stop bench
+
+# Debian packages the build, the tests and the demo need.
+deps:
+	scripts/install-deps.sh
+
+# Every test suite against a throwaway server; ends with "N passed, N failed".
+test: deps
+	$(MAKE) all
+	scripts/install-extension.sh
+	scripts/run-tests.sh
+
+# A throwaway server with demo data in .demo/ (stop it with make demo-stop).
+demo: deps
+	$(MAKE) all
+	scripts/install-extension.sh
+	scripts/demo.sh start
+
+demo-stop:
+	scripts/demo.sh stop
+
+# Benchmarks (not part of make test): figures for README.md.
+bench: deps
+	$(MAKE) all
+	scripts/install-extension.sh
+	scripts/run-bench.sh

@@ -1,0 +1,67 @@
+# Shared by the scripts of make test, make demo and make bench.
+# PostgreSQL refuses to run as root: as root the server, initdb and the test
+# drivers that start servers run as the `postgres` system user; otherwise as
+# the calling user. Privileged steps use sudo when not root.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_CONFIG=${PG_CONFIG:-pg_config}
+PGBIN=$("$PG_CONFIG" --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs 2>/dev/null || echo /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk)")/..
+
+if [ "$(id -u)" = 0 ]; then
+	RUN_USER=postgres
+	SUDO=""
+	as_run_user() { runuser -u postgres -- env PATH="$PGBIN:$PATH" "$@"; }
+else
+	RUN_USER=$(id -un)
+	SUDO=sudo
+	as_run_user() { env PATH="$PGBIN:$PATH" "$@"; }
+fi
+
+# A folder the run user can write: $1 if possible, else a fresh one in /var/tmp.
+# (A checkout under /root is not reachable by the postgres user.)
+writable_dir() {
+	local want=$1 fallback=$2
+	mkdir -p "$want" 2>/dev/null || true
+	if [ "$(id -u)" = 0 ]; then
+		chown "$RUN_USER" "$want" 2>/dev/null || true
+		if runuser -u "$RUN_USER" -- test -w "$want" 2>/dev/null; then
+			echo "$want"; return
+		fi
+		mkdir -p "$fallback"
+		chown "$RUN_USER" "$fallback"
+		echo "$fallback"
+	else
+		echo "$want"
+	fi
+}
+
+# Start a throwaway cluster: cluster_start DATADIR PORT [extra postgresql.conf lines]
+cluster_start() {
+	local datadir=$1 port=$2 extra=${3:-}
+	if [ ! -f "$datadir/PG_VERSION" ]; then
+		as_run_user initdb -D "$datadir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$datadir.initdb.log" 2>&1 \
+			|| { cat "$datadir.initdb.log" >&2; return 1; }
+		as_run_user sh -c "cat >> '$datadir/postgresql.conf'" <<CONF
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$datadir'
+shared_preload_libraries = 'domxfer'
+max_worker_processes = 16
+log_min_messages = warning
+log_line_prefix = '%m [%p] %q%a '
+fsync = off
+$extra
+CONF
+	fi
+	as_run_user pg_ctl -D "$datadir" -l "$datadir/server.log" -w -t 60 start >/dev/null \
+		|| { tail -20 "$datadir/server.log" >&2; return 1; }
+}
+
+cluster_stop() {
+	local datadir=$1
+	[ -f "$datadir/postmaster.pid" ] || return 0
+	as_run_user pg_ctl -D "$datadir" -m fast -w stop >/dev/null || true
+}

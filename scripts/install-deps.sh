@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building, testing and the demo need.
+. "$(dirname "$0")/common.sh"
+
+PACKAGES=(
+	postgresql-15 postgresql-server-dev-15 postgresql-client-15
+	libicu-dev pkg-config
+	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+	libipc-run-perl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing Debian packages: ${missing[*]}"
+# Debian's postgresql-common would create and start a "main" cluster on
+# install; domxfer runs its own throwaway clusters, so skip that.
+$SUDO mkdir -p /etc/postgresql-common/createcluster.d
+echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/domxfer-no-main.conf >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# make test: every test suite against throwaway servers.
+# Prints one final line "N passed, N failed" over all suites and exits
+# non-zero when anything failed.
+. "$(dirname "$0")/common.sh"
+set +e
+
+WORK=$(writable_dir "$TOP/.test" "/var/tmp/domxfer-test-$(id -u)")
+cluster_stop "$WORK/data" 2>/dev/null
+rm -rf "${WORK:?}"/*
+# The suites run as the run user, which may not be able to read the checkout.
+cp -r "$TOP/sql" "$TOP/expected" "$TOP/test" "$WORK/"
+[ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK"
+
+PORT=54329
+DATA="$WORK/data"
+PASSED=0
+FAILED=0
+SUMMARY=()
+
+record() {	# record SUITE PASSED FAILED
+	PASSED=$((PASSED + $2)); FAILED=$((FAILED + $3))
+	SUMMARY+=("$(printf '%-14s %4d passed, %d failed' "$1" "$2" "$3")")
+}
+
+echo "== starting a throwaway PostgreSQL in $DATA"
+if ! cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'regress-registrar'"; then
+	echo "0 passed, 1 failed"; exit 1
+fi
+trap 'cluster_stop "$DATA"' EXIT
+CONN=(--host="$DATA" --port="$PORT" --user=postgres)
+
+# pg_regress: sql/*.sql against expected/*.out, one database for all.
+suite_regress() {
+	local tests out total failed
+	tests=$(cd "$WORK/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort)
+	[ -n "$tests" ] || return 0
+	echo "== pg_regress"
+	out=$(cd "$WORK" && as_run_user "$PGXS_DIR/src/test/regress/pg_regress" \
+		--inputdir=. --outputdir=regress --bindir="$PGBIN" "${CONN[@]}" \
+		--use-existing --dbname=domxfer_regress --load-extension=domxfer \
+		$tests 2>&1)
+	echo "$out"
+	total=$(echo "$tests" | wc -w)
+	failed=$(echo "$out" | grep -cE '^(not ok|test .* \.\.\. FAILED| *[a-z0-9_]+ +\.\.\. FAILED)')
+	if echo "$out" | grep -qE 'tests? passed|All [0-9]+ tests passed'; then :; elif [ "$failed" -eq 0 ]; then failed=$total; fi
+	[ -f "$WORK/regress/regression.diffs" ] && [ "$failed" -gt 0 ] && cat "$WORK/regress/regression.diffs"
+	record pg_regress $((total - failed)) "$failed"
+}
+
+# pg_isolation_regress: test/isolation/specs/*.spec.
+suite_isolation() {
+	local specs out total failed
+	specs=$(cd "$WORK/test/isolation/specs" 2>/dev/null && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort)
+	[ -n "$specs" ] || return 0
+	echo "== pg_isolation_regress"
+	out=$(cd "$WORK/test/isolation" && as_run_user "$PGXS_DIR/src/test/isolation/pg_isolation_regress" \
+		--inputdir=. --outputdir=results --bindir="$PGBIN" "${CONN[@]}" \
+		--use-existing --dbname=domxfer_isolation --load-extension=domxfer \
+		$specs 2>&1)
+	echo "$out"
+	total=$(echo "$specs" | wc -w)
+	failed=$(echo "$out" | grep -cE '\.\.\. FAILED')
+	if ! echo "$out" | grep -qE 'All [0-9]+ tests passed'; then [ "$failed" -eq 0 ] && failed=$total; fi
+	[ -f "$WORK/test/isolation/results/regression.diffs" ] && [ "$failed" -gt 0 ] && cat "$WORK/test/isolation/results/regression.diffs"
+	record isolation $((total - failed)) "$failed"
+}
+
+# Counts a prove run's assertions: "Tests=N" and "Failed X/Y subtests";
+# a file that died or planned wrong counts one failure more.
+count_prove() {	# count_prove SUITE OUTPUT EXIT
+	local out=$2 rc=$3 total failed
+	total=$(echo "$out" | sed -n 's/.*Tests=\([0-9]*\).*/\1/p' | tail -1)
+	failed=$(echo "$out" | sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' | awk '{s += $1} END {print s + 0}')
+	total=${total:-0}; failed=${failed:-0}
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; total=$((total + 1)); fi
+	record "$1" $((total - failed)) "$failed"
+}
+
+# pgTAP through pg_prove: test/pgtap/*.sql, each file in a transaction.
+suite_pgtap() {
+	local files out rc
+	files=$(cd "$WORK" && ls test/pgtap/*.sql 2>/dev/null)
+	[ -n "$files" ] || return 0
+	echo "== pgTAP (pg_prove)"
+	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d postgres -v ON_ERROR_STOP=1 -c 'DROP DATABASE IF EXISTS domxfer_pgtap' -c 'CREATE DATABASE domxfer_pgtap' >/dev/null
+	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d domxfer_pgtap -v ON_ERROR_STOP=1 \
+		-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION domxfer' >/dev/null
+	out=$(cd "$WORK" && as_run_user pg_prove --host "$DATA" --port "$PORT" --username postgres --dbname domxfer_pgtap \
+		--set ON_ERROR_STOP=1 $files 2>&1); rc=$?
+	echo "$out"
+	count_prove pgTAP "$out" $rc
+}
+
+# Perl TAP with PostgreSQL::Test::Cluster: test/t/*.pl (servers of their own).
+suite_tap() {
+	local files out rc
+	files=$(cd "$WORK/test" && ls t/*.pl 2>/dev/null)
+	[ -n "$files" ] || return 0
+	echo "== Perl TAP (PostgreSQL::Test::Cluster)"
+	out=$(cd "$WORK/test" && as_run_user env PERL5LIB="$PGXS_DIR/src/test/perl" \
+		PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" TESTDIR="$WORK/test" \
+		PGPORT=55432 prove -v $files 2>&1); rc=$?
+	echo "$out" | grep -vE '^(ok|#) ' 
+	count_prove tap "$out" $rc
+}
+
+suite_regress
+suite_isolation
+suite_pgtap
+suite_tap
+for s in "${SUMMARY[@]}"; do echo "$s"; done
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]

@@ -1,0 +1,20 @@
+/*
+ * domxfer.c
+ *	  Module entry point: _PG_init only calls the init helpers of each concern.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "domxfer.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Defines the settings and, when preloaded, registers the background worker. */
+void
+_PG_init(void)
+{
+	domxfer_init_settings();
+}

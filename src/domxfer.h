@@ -1,0 +1,19 @@
+/*
+ * domxfer.h
+ *	  Module-wide declarations: settings and per-concern init helpers.
+ */
+#ifndef DOMXFER_H
+#define DOMXFER_H
+
+/* Settings (domxfer.*), defined in settings.c */
+extern char *domxfer_registrar_id;
+extern char *domxfer_database;
+extern int	domxfer_naptime_ms;
+extern int	domxfer_batch_size;
+
+extern void domxfer_init_settings(void);
+
+/* Returns domxfer.registrar_id, raising an error when it is not set. */
+extern const char *domxfer_require_registrar_id(void);
+
+#endif							/* DOMXFER_H */

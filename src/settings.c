@@ -1,0 +1,78 @@
+/*
+ * settings.c
+ *	  The domxfer.* configuration parameters.
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "domxfer.h"
+
+char	   *domxfer_registrar_id = NULL;
+char	   *domxfer_database = NULL;
+int			domxfer_naptime_ms = 1000;
+int			domxfer_batch_size = 100;
+
+/* Defines every domxfer.* setting and reserves the prefix. */
+void
+domxfer_init_settings(void)
+{
+	DefineCustomStringVariable("domxfer.registrar_id",
+							   "Identifier of this registrar (rule R1: the domain is sponsored by us).",
+							   "Only superusers can change it, so an application cannot pose as another registrar.",
+							   &domxfer_registrar_id,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("domxfer.database",
+							   "Database whose transfers the background worker decides.",
+							   NULL,
+							   &domxfer_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("domxfer.naptime",
+							"Longest sleep of the background worker between checks for due transfers.",
+							"The worker also wakes at the earliest deadline.",
+							&domxfer_naptime_ms,
+							1000,
+							10,
+							3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("domxfer.batch_size",
+							"Transfers the background worker decides per transaction.",
+							NULL,
+							&domxfer_batch_size,
+							100,
+							1,
+							100000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("domxfer");
+#else
+	EmitWarningsOnPlaceholders("domxfer");
+#endif
+}
+
+/* Returns domxfer.registrar_id, raising an error when it is not set. */
+const char *
+domxfer_require_registrar_id(void)
+{
+	if (domxfer_registrar_id == NULL || domxfer_registrar_id[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("parameter \"domxfer.registrar_id\" is not set"),
+				 errdetail("Rule R1 compares each domain's sponsoring registrar with this registrar's identifier."),
+				 errhint("Set domxfer.registrar_id in postgresql.conf or with ALTER DATABASE ... SET.")));
+	return domxfer_registrar_id;
+}
