@@ -38,7 +38,7 @@ suite_regress() {
 	echo "== pg_regress"
 	out=$(cd "$WORK" && as_run_user "$PGXS_DIR/src/test/regress/pg_regress" \
 		--inputdir=. --outputdir=regress --bindir="$PGBIN" "${CONN[@]}" \
-		--use-existing --dbname=domxfer_regress --load-extension=domxfer \
+		--dbname=domxfer_regress --load-extension=domxfer \
 		$tests 2>&1)
 	echo "$out"
 	total=$(echo "$tests" | wc -w)
@@ -56,7 +56,7 @@ suite_isolation() {
 	echo "== pg_isolation_regress"
 	out=$(cd "$WORK/test/isolation" && as_run_user "$PGXS_DIR/src/test/isolation/pg_isolation_regress" \
 		--inputdir=. --outputdir=results --bindir="$PGBIN" "${CONN[@]}" \
-		--use-existing --dbname=domxfer_isolation --load-extension=domxfer \
+		--dbname=domxfer_isolation --load-extension=domxfer \
 		$specs 2>&1)
 	echo "$out"
 	total=$(echo "$specs" | wc -w)
