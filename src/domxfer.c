@@ -10,6 +10,8 @@
 
 PG_MODULE_MAGIC;
 
+bool		domxfer_in_worker = false;
+
 void		_PG_init(void);
 
 /* Defines the settings and, when preloaded, registers the background worker. */

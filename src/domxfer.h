@@ -13,6 +13,9 @@ extern int	domxfer_batch_size;
 
 extern void domxfer_init_settings(void);
 
+/* True in the background worker's process (its actor name is 'worker'). */
+extern bool domxfer_in_worker;
+
 /* Returns domxfer.registrar_id, raising an error when it is not set. */
 extern const char *domxfer_require_registrar_id(void);
 
