@@ -21,6 +21,7 @@ CREATE TABLE domxfer.tld_policy (
 		CHECK (auth_code_lifetime_days BETWEEN 1 AND 365),
 	manual_answer_working_days integer NOT NULL DEFAULT 3
 		CHECK (manual_answer_working_days BETWEEN 1 AND 60),
+	business_time_zone text NOT NULL DEFAULT 'UTC',
 	manual_process boolean NOT NULL DEFAULT false,
 	early_approval boolean NOT NULL DEFAULT true,
 	shipped boolean NOT NULL DEFAULT false
@@ -32,6 +33,8 @@ INSERT INTO domxfer.tld_policy (tld, shipped) VALUES ('*', true);
 INSERT INTO domxfer.tld_policy (tld, manual_process, shipped) VALUES
 	('hk', true, true),
 	('xn--j6w193g', true, true);
+UPDATE domxfer.tld_policy SET business_time_zone = 'Asia/Hong_Kong'
+ WHERE tld OPERATOR(pg_catalog.=) ANY (ARRAY['hk', 'xn--j6w193g']);
 
 CREATE TABLE domxfer.domains (
 	name text PRIMARY KEY
