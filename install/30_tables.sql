@@ -16,8 +16,10 @@ COMMENT ON FUNCTION domxfer._tld_policy_changed() IS
 CREATE TABLE domxfer.tld_policy (
 	tld text PRIMARY KEY
 		CONSTRAINT tld_policy_tld_canonical
-		CHECK (tld OPERATOR(pg_catalog.=) '*'
-			   OR tld OPERATOR(pg_catalog.=) domxfer.domain_tld('x.' OPERATOR(pg_catalog.||) tld)),
+		CHECK (CASE WHEN tld OPERATOR(pg_catalog.=) '*' THEN true
+					-- only then ask the name functions (they raise errors on bad input)
+					WHEN tld OPERATOR(pg_catalog.!~) '^[a-z0-9-]{1,63}$' THEN false
+					ELSE tld OPERATOR(pg_catalog.=) domxfer.domain_tld('x.' OPERATOR(pg_catalog.||) tld) END),
 	min_days_after_registration integer NOT NULL DEFAULT 60
 		CONSTRAINT tld_policy_min_days_after_registration_range
 		CHECK (min_days_after_registration OPERATOR(pg_catalog.>=) 0
