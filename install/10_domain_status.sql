@@ -291,11 +291,11 @@ COMMENT ON OPERATOR domxfer.- (domxfer.domain_status, domxfer.domain_status) IS
 
 -- Arrays of spellings.
 
-CREATE FUNCTION domxfer.domain_status(pg_catalog.text[])
+CREATE FUNCTION domxfer.domain_status_from_text_array(pg_catalog.text[])
 	RETURNS domxfer.domain_status
 	AS 'MODULE_PATHNAME', 'domain_status_from_text_array'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION domxfer.domain_status(pg_catalog.text[]) IS
+COMMENT ON FUNCTION domxfer.domain_status_from_text_array(pg_catalog.text[]) IS
 	'the status whose values are the array elements, each one value in EPP or RDAP spelling (cast text[] to domain_status)';
 
 CREATE FUNCTION domxfer.epp_status(domxfer.domain_status)
@@ -320,7 +320,7 @@ COMMENT ON FUNCTION domxfer.domain_status_has(domxfer.domain_status, pg_catalog.
 	'is this one status value (EPP or RDAP spelling) set? raises 22P02 for an unknown value';
 
 CREATE CAST (pg_catalog.text[] AS domxfer.domain_status)
-	WITH FUNCTION domxfer.domain_status(pg_catalog.text[])
+	WITH FUNCTION domxfer.domain_status_from_text_array(pg_catalog.text[])
 	AS ASSIGNMENT;
 COMMENT ON CAST (pg_catalog.text[] AS domxfer.domain_status) IS
 	'each element is one status value in EPP or RDAP spelling';

@@ -67,7 +67,9 @@ convert_domain_name(text *arg, DomainNameConversion conversion)
 	if (input_len <= DOMAIN_NAME_MAX_INPUT && GetDatabaseEncoding() != PG_UTF8)
 	{
 		utf8 = pg_server_to_any(input, input_len, PG_UTF8);
-		utf8_len = strlen(utf8);
+		/* unconverted (SQL_ASCII) input comes back as is: not terminated */
+		if (utf8 != input)
+			utf8_len = strlen(utf8);
 	}
 	out_len = conversion(utf8, utf8_len, out, sizeof(out), &err);
 	if (out_len < 0)
