@@ -112,13 +112,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF t.state OPERATOR(pg_catalog.>=) 'completed' THEN
-		RAISE EXCEPTION 'cannot %: transfer % has already ended', action, t.id
+		RAISE EXCEPTION 'cannot %: the transfer has already ended', action
 			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = pg_catalog.format('It was %s at %s (%s).', t.state, domxfer._utc_text(t.decided_at),
+				  DETAIL = pg_catalog.format('Transfer %s was %s at %s (%s).', t.id, t.state, domxfer._utc_text(t.decided_at),
 											 pg_catalog.array_to_string(t.outcome_reason, ', '));
 	END IF;
-	RAISE EXCEPTION 'cannot %: transfer % is %', action, t.id, t.state
-		USING ERRCODE = 'object_not_in_prerequisite_state';
+	RAISE EXCEPTION 'cannot %: the transfer is %', action, t.state
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = pg_catalog.format('Transfer %s is %s.', t.id, t.state);
 END
 $$;
 
@@ -726,10 +727,10 @@ BEGIN
 		PERFORM domxfer._raise_wrong_state(t, 'record documents');
 	END IF;
 	IF t.documents_received_at IS NOT NULL THEN
-		RAISE EXCEPTION 'documents of transfer % were already recorded', t.id
+		RAISE EXCEPTION 'documents were already recorded for this transfer'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = pg_catalog.format('They arrived at %s; the answer is due by %s.',
-											 domxfer._utc_text(t.documents_received_at),
+				  DETAIL = pg_catalog.format('The documents of transfer %s arrived at %s; the answer is due by %s.',
+											 t.id, domxfer._utc_text(t.documents_received_at),
 											 domxfer._utc_text(t.answer_deadline));
 	END IF;
 	v_policy := domxfer._policy_for(t.domain_name);
@@ -764,8 +765,9 @@ BEGIN
 		PERFORM domxfer._raise_wrong_state(t, 'approve the manual transfer');
 	END IF;
 	IF t.documents_received_at IS NULL THEN
-		RAISE EXCEPTION 'cannot approve the manual transfer: no documents recorded for transfer %', t.id
+		RAISE EXCEPTION 'cannot approve the manual transfer: no documents have been recorded'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('Transfer %s is awaiting documents.', t.id),
 				  HINT = 'Call domxfer.record_documents_received() when the holder''s documents arrive.';
 	END IF;
 	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name FOR UPDATE;
