@@ -106,10 +106,44 @@ CREATE INDEX transfers_domain_history ON domxfer.transfers (domain_name, created
 CREATE INDEX transfers_awaiting_answer ON domxfer.transfers (answer_deadline)
 	WHERE state OPERATOR(pg_catalog.=) 'awaiting_documents';
 
-ALTER TABLE domxfer.domains
-	ADD CONSTRAINT domains_open_transfer_fkey
-	FOREIGN KEY (open_transfer_id) REFERENCES domxfer.transfers (id)
-	DEFERRABLE INITIALLY DEFERRED;
+-- domains.open_transfer_id must name the domain's open transfer, and only
+-- while it is open. This is checked from the transfers side at commit rather
+-- than by a foreign key from domains: with foreign keys both ways pg_dump
+-- could not order the two tables' data, and a dump would not restore.
+-- (Applications cannot write open_transfer_id at all; see 70_roles.sql.)
+CREATE FUNCTION domxfer._check_open_transfer_link()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_state domxfer.transfer_state;
+	v_linked bigint;
+BEGIN
+	-- the row as it is at commit, not as this (possibly superseded) event saw it
+	SELECT t.state INTO v_state FROM domxfer.transfers t WHERE t.id OPERATOR(pg_catalog.=) NEW.id;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	SELECT d.open_transfer_id INTO v_linked FROM domxfer.domains d
+	 WHERE d.name OPERATOR(pg_catalog.=) NEW.domain_name;
+	IF (v_state OPERATOR(pg_catalog.<) 'completed') IS DISTINCT FROM (v_linked IS NOT DISTINCT FROM NEW.id) THEN
+		RAISE EXCEPTION 'domain "%" and its transfer disagree about whether the transfer is open', NEW.domain_name
+			USING ERRCODE = 'integrity_constraint_violation',
+				  DETAIL = pg_catalog.format('Transfer %s is %s; the domain''s open_transfer_id is %s.',
+											 NEW.id, v_state, pg_catalog.coalesce(v_linked::text, 'NULL')),
+				  HINT = 'Change transfers only through the domxfer lifecycle functions.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._check_open_transfer_link() IS 'Constraint trigger: at commit, a transfer is open exactly when its domain''s open_transfer_id names it';
+
+CREATE CONSTRAINT TRIGGER transfers_open_transfer_link
+	AFTER INSERT OR UPDATE OF state, domain_name ON domxfer.transfers
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION domxfer._check_open_transfer_link();
 
 COMMENT ON COLUMN domxfer.domains.open_transfer_id IS 'The domain''s open transfer (set and cleared only by the lifecycle functions); rule R5b fails while it is set';
 
@@ -238,6 +272,7 @@ COMMENT ON FUNCTION domxfer._decide_in_side_transaction(bigint, timestamptz) IS 
 
 REVOKE EXECUTE ON FUNCTION
 	domxfer._refuse_event_change(),
+	domxfer._check_open_transfer_link(),
 	domxfer._auth_code_new(),
 	domxfer._auth_code_salt(),
 	domxfer._auth_code_hash(text, bytea),

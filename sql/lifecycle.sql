@@ -220,10 +220,15 @@ SELECT pg_temp.try($$INSERT INTO domxfer.transfers (domain_name, state, manual) 
 SELECT pg_temp.try(format($$UPDATE domxfer.transfers SET state = 'completed' WHERE id = %s$$, :unique_id));
 SELECT pg_temp.try(format($$UPDATE domxfer.transfers SET state = 'pending' WHERE id = %s$$, :unique_id));
 SELECT pg_temp.try(format($$UPDATE domxfer.transfers SET failed_attempts = 6 WHERE id = %s$$, :unique_id));
--- (open_transfer_id is checked at commit: the lifecycle sets it after the insert)
+-- a transfer is open exactly when its domain points to it (checked at commit)
+\set VERBOSITY terse
 BEGIN;
-UPDATE domxfer.domains SET open_transfer_id = 999999999 WHERE name = 'lc-unique.example';
+UPDATE domxfer.transfers
+   SET state = 'cancelled', decided_at = now(), outcome_reason = '{holder_cancelled}',
+	   auth_code_hash = NULL, auth_code_salt = NULL
+ WHERE id = :unique_id;
 COMMIT;
+\set VERBOSITY default
 SELECT domxfer.cancel_transfer_out(:unique_id);
 
 -- clean up: a superuser can bypass the append-only triggers in replica mode
