@@ -131,7 +131,7 @@ BEGIN
 		RAISE EXCEPTION 'domain "%" and its transfer disagree about whether the transfer is open', NEW.domain_name
 			USING ERRCODE = 'integrity_constraint_violation',
 				  DETAIL = pg_catalog.format('Transfer %s is %s; the domain''s open_transfer_id is %s.',
-											 NEW.id, v_state, pg_catalog.coalesce(v_linked::text, 'NULL')),
+											 NEW.id, v_state, COALESCE(v_linked::text, 'NULL')),
 				  HINT = 'Change transfers only through the domxfer lifecycle functions.';
 	END IF;
 	RETURN NULL;
