@@ -86,7 +86,8 @@ INSERT INTO domxfer.tld_policy (tld, manual_process, business_time_zone, shipped
 -- restored after CREATE EXTENSION has inserted the shipped rows again.
 -- An upgrade script that adds a column must add it to the UPDATE below.
 CREATE FUNCTION domxfer._tld_policy_before_insert() RETURNS trigger
-	LANGUAGE plpgsql AS
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS
 $$
 BEGIN
 	IF NEW.shipped THEN
@@ -113,7 +114,8 @@ COMMENT ON FUNCTION domxfer._tld_policy_before_insert() IS
 	'Trigger of tld_policy: an inserted row with shipped = true replaces the shipped row of its TLD (so restoring a dump keeps changed numbers without a key conflict)';
 
 CREATE FUNCTION domxfer._tld_policy_before_update() RETURNS trigger
-	LANGUAGE plpgsql AS
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS
 $$
 BEGIN
 	IF NEW.shipped IS DISTINCT FROM OLD.shipped THEN
@@ -137,7 +139,8 @@ COMMENT ON FUNCTION domxfer._tld_policy_before_update() IS
 	'Trigger of tld_policy: the default row and the shipped rows keep their tld, and no row changes its shipped mark';
 
 CREATE FUNCTION domxfer._tld_policy_before_delete() RETURNS trigger
-	LANGUAGE plpgsql AS
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS
 $$
 BEGIN
 	IF OLD.shipped OR OLD.tld OPERATOR(pg_catalog.=) '*' THEN

@@ -118,7 +118,8 @@ COMMENT ON FUNCTION domxfer.transfer_out_reason_codes() IS
 
 CREATE FUNCTION domxfer.transfer_out_eligible(name text, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS boolean
-	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp AS
 $$
 DECLARE
 	canonical text := domxfer.normalize_domain(transfer_out_eligible.name);

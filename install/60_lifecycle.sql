@@ -258,6 +258,7 @@ COMMENT ON FUNCTION domxfer._decide_due_transfer(bigint, timestamptz) IS 'Intern
 CREATE FUNCTION domxfer._due_transfer_ids(at timestamptz, max_rows integer)
 RETURNS SETOF bigint
 LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT t.id
 	  FROM domxfer.transfers t
