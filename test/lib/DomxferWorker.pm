@@ -20,16 +20,17 @@ sub new_domxfer_node
 	my $db = $opts{database} // 'tap';
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init(allows_streaming => $opts{allows_streaming} // 0);
+	# The database and the extension exist before the worker first starts.
+	$node->start;
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, 'CREATE EXTENSION domxfer');
 	$node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'domxfer'
 domxfer.registrar_id = 'tap-registrar'
 domxfer.database = '$db'
 track_commit_timestamp = on
-log_min_messages = info
 } . ($opts{conf} // ''));
-	$node->start;
-	$node->safe_psql('postgres', "CREATE DATABASE $db");
-	$node->safe_psql($db, 'CREATE EXTENSION domxfer');
+	$node->restart;
 	return $node;
 }
 
