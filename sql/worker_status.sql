@@ -1,4 +1,4 @@
--- domxfer.worker_status(): one row, readable by monitoring roles only.
+-- domxfer.worker_status(): one row, for domxfer_reader and the roles above it.
 -- The test server preloads domxfer with domxfer.database = 'postgres', where
 -- the extension is not installed, so the worker runs and waits for it.
 SELECT count(*) AS rows,
@@ -18,4 +18,5 @@ SELECT backend_type, application_name, datname
 
 -- who may call it
 SELECT has_function_privilege('public', 'domxfer.worker_status()', 'EXECUTE') AS public_may,
-       has_function_privilege('pg_monitor', 'domxfer.worker_status()', 'EXECUTE') AS pg_monitor_may;
+       has_function_privilege('domxfer_reader', 'domxfer.worker_status()', 'EXECUTE') AS reader_may,
+       has_function_privilege('domxfer_admin', 'domxfer.worker_status()', 'EXECUTE') AS admin_may;
