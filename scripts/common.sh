@@ -13,7 +13,14 @@ PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs 2>/dev/null || echo /usr/lib/postgresq
 if [ "$(id -u)" = 0 ]; then
 	RUN_USER=postgres
 	SUDO=""
-	as_run_user() { runuser -u postgres -- env PATH="$PGBIN:$PATH" "$@"; }
+	# from a folder postgres can enter (the checkout may be under /root)
+	as_run_user() {
+		if runuser -u postgres -- test -x "$PWD" 2>/dev/null; then
+			runuser -u postgres -- env PATH="$PGBIN:$PATH" "$@"
+		else
+			(cd /tmp && runuser -u postgres -- env PATH="$PGBIN:$PATH" "$@")
+		fi
+	}
 else
 	RUN_USER=$(id -un)
 	SUDO=sudo

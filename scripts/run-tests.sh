@@ -95,7 +95,7 @@ suite_pgtap() {
 # Perl TAP with PostgreSQL::Test::Cluster: test/t/*.pl (servers of their own).
 suite_tap() {
 	local files out rc
-	files=$(cd "$WORK/test" && ls t/*.pl 2>/dev/null)
+	files=$(cd "$WORK/test" 2>/dev/null && ls t/*.pl 2>/dev/null)
 	[ -n "$files" ] || return 0
 	echo "== Perl TAP (PostgreSQL::Test::Cluster)"
 	out=$(cd "$WORK/test" && as_run_user env PERL5LIB="$PGXS_DIR/src/test/perl" \

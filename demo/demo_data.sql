@@ -1,0 +1,39 @@
+-- Demo domains: some eligible, at least one blocked for each reason, IDN and
+-- .hk names. Times are relative to now() so the demo stays meaningful.
+SET TimeZone = 'UTC';
+
+INSERT INTO domxfer.domains
+	(name, sponsoring_registrar, registered_at, expires_at,
+	 last_transferred_at, late_renewed_at, status, unpaid, legal_hold,
+	 holder_disputed, contacts_complete, registrant_email,
+	 real_name_verified, uses_registrar_dns)
+SELECT domxfer.normalize_domain(v.name), v.registrar,
+	   now() - v.age, now() + v.left_,
+	   now() - v.since_transfer, now() - v.since_late_renewal,
+	   v.status::domxfer.domain_status, v.unpaid, v.legal_hold,
+	   v.disputed, v.contacts, v.email, v.real_name, v.our_dns
+FROM (VALUES
+	-- eligible
+	('example-shop.com',   'demo-registrar', interval '3 years', interval '200 days', NULL::interval, NULL::interval, 'ok', false, false, false, true, 'li.wei@example.net', true,  false),
+	('中文.com',           'demo-registrar', interval '2 years', interval '300 days', interval '400 days', NULL, 'ok', false, false, false, true, 'holder@example.cn',  false, false),
+	('bücher.de',          'demo-registrar', interval '5 years', interval '90 days',  NULL, NULL, 'clientHold', false, false, false, true, 'buch@example.de', true, true),
+	('renew-soon.net',     'demo-registrar', interval '4 years', interval '20 days',  NULL, interval '100 days', 'ok', false, false, false, true, 'ops@example.org', false, false),
+	-- blocked, one reason each
+	('elsewhere.com',      'other-registrar', interval '3 years', interval '200 days', NULL, NULL, 'ok', false, false, false, true, 'a@example.com', true, false),
+	('brand-new.com',      'demo-registrar', interval '10 days', interval '355 days', NULL, NULL, 'addPeriod', false, false, false, true, 'b@example.com', true, false),
+	('expiring.org',       'demo-registrar', interval '3 years', interval '10 days',  NULL, NULL, 'ok', false, false, false, true, 'c@example.com', true, false),
+	('just-moved.net',     'demo-registrar', interval '3 years', interval '200 days', interval '30 days', NULL, 'ok', false, false, false, true, 'd@example.com', true, false),
+	('locked.com',         'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'clientTransferProhibited', false, false, false, true, 'e@example.com', true, false),
+	('moving.com',         'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'pendingTransfer', false, false, false, true, 'f@example.com', true, false),
+	('redeeming.com',      'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'redemptionPeriod', false, false, false, true, 'g@example.com', true, false),
+	('owes-money.com',     'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'ok', true,  false, false, true, 'h@example.com', true, false),
+	('in-court.com',       'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'ok', false, true,  false, true, 'i@example.com', true, false),
+	('whose-is-it.com',    'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'ok', false, false, true,  true, 'j@example.com', true, false),
+	('late-renewal.com',   'demo-registrar', interval '3 years', interval '200 days', NULL, interval '20 days', 'ok', false, false, false, true, 'k@example.com', true, false),
+	('old-contacts.com',   'demo-registrar', interval '12 years', interval '200 days', NULL, NULL, 'ok', false, false, false, false, 'l@example.com', true, false),
+	('no-mail.com',        'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'ok', false, false, false, true, 'not-an-address', true, false),
+	('例子.香港',          'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'ok', false, false, false, true, 'm@example.hk', true, false),
+	('shop.hk',            'demo-registrar', interval '3 years', interval '200 days', NULL, NULL, 'ok', false, false, false, true, 'n@example.hk', true, false),
+	-- blocked for several reasons
+	('trouble.info',       'demo-registrar', interval '20 days', interval '5 days', NULL, NULL, 'serverTransferProhibited,clientHold', true, true, false, false, NULL, false, true)
+) AS v(name, registrar, age, left_, since_transfer, since_late_renewal, status, unpaid, legal_hold, disputed, contacts, email, real_name, our_dns);
