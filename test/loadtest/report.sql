@@ -16,6 +16,7 @@ SELECT state, coalesce(array_to_string(outcome_reason, ','), '') AS outcome, cou
  ORDER BY 1, 3 DESC;
 
 \echo '-- decisions at a due instant (deadline or code expiry), by who made them'
+\echo 'actor | state | n | lag p50 ms | lag p99 ms | lag max ms (lag: start of the deciding transaction - due instant)'
 SELECT e.actor, e.to_state, count(*) AS n,
 	   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - t.decided_at))::numeric * 1000) AS lag_p50_ms,
 	   round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - t.decided_at))::numeric * 1000) AS lag_p99_ms,
@@ -27,15 +28,17 @@ SELECT e.actor, e.to_state, count(*) AS n,
  ORDER BY 1, 2;
 
 \echo '-- totals'
-SELECT (SELECT count(*) FROM domxfer.transfers) AS transfers_created,
-	   (SELECT count(*) FROM domxfer.transfers WHERE state >= 'completed') AS transfers_decided,
-	   (SELECT count(*) FROM domxfer.transfers WHERE state < 'completed') AS still_open,
-	   (SELECT count(*) FROM domxfer.transfer_events) AS events,
-	   (SELECT count(*) FROM loadtest.warps) AS time_warps,
-	   (SELECT count(*) FROM loadtest.win_backs) AS win_backs,
-	   (SELECT sum(failed_attempts) FROM domxfer.transfers) AS wrong_codes_counted,
-	   (SELECT count(*) FROM domxfer.transfers WHERE failed_attempts = 5) AS codes_revoked;
+SELECT * FROM (VALUES
+	('transfers created', (SELECT count(*) FROM domxfer.transfers)),
+	('transfers decided (final state)', (SELECT count(*) FROM domxfer.transfers WHERE state >= 'completed')),
+	('transfers still open', (SELECT count(*) FROM domxfer.transfers WHERE state < 'completed')),
+	('audit events', (SELECT count(*) FROM domxfer.transfer_events)),
+	('due instants moved by the time warp', (SELECT count(*) FROM loadtest.warps)),
+	('domains won back', (SELECT count(*) FROM loadtest.win_backs)),
+	('wrong codes counted', (SELECT sum(failed_attempts) FROM domxfer.transfers)),
+	('codes revoked after 5 wrong codes', (SELECT count(*) FROM domxfer.transfers WHERE failed_attempts = 5))
+	) AS t(figure, n);
 
-\echo '-- worker'
+\echo '-- worker (since its last start): state | decided | failed | last error'
 SELECT state, decided_total, failed_total, coalesce(last_error, '') AS last_error
   FROM domxfer.worker_status();
