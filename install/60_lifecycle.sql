@@ -15,11 +15,12 @@
 --    error rolls the decision back and the worker redoes it, as of the same
 --    due instant).
 
--- n days of exactly 86,400 seconds (never calendar days in the session's time zone)
+-- n days of exactly 86,400 seconds (never calendar days in the session's time zone);
+-- interval * float8 raises 22008 where make_interval(secs => ...) would wrap around
 CREATE FUNCTION domxfer._days(n integer)
 RETURNS interval
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN pg_catalog.make_interval(secs => n OPERATOR(pg_catalog.*) 86400.0);
+RETURN pg_catalog.make_interval(secs => 86400) OPERATOR(pg_catalog.*) n::pg_catalog.float8;
 
 COMMENT ON FUNCTION domxfer._days(integer) IS 'Internal: n days of exactly 86,400 seconds each';
 
