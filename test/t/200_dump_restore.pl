@@ -52,19 +52,19 @@ SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 da
 });
 
 # Final states decided as of a future instant first (that decides every
-# transfer due by then), then the transfers that stay open.
+# transfer due by then), then the transfers that stay open. A code is
+# checked in a side transaction, so the request that issued it must be
+# committed first: each call is a statement of its own.
+my $request_and_receive = sub {
+	my ($db, $name) = @_;
+	$node->safe_psql($db, qq{
+SELECT auth_code AS code FROM domxfer.request_transfer_out('$name') \\gset
+SELECT domxfer.receive_transfer_request('$name', :'code', 'gaining-registrar') IS NOT NULL;
+});
+};
+$request_and_receive->('src', $_) for 'dr-reject.example', 'dr-auto.example';
 $node->safe_psql('src', q{
-DO $$
-DECLARE
-	r record;
-BEGIN
-	SELECT * INTO r FROM domxfer.request_transfer_out('dr-reject.example');
-	PERFORM domxfer.receive_transfer_request('dr-reject.example', r.auth_code, 'gaining-registrar');
-	SELECT * INTO r FROM domxfer.request_transfer_out('dr-auto.example');
-	PERFORM domxfer.receive_transfer_request('dr-auto.example', r.auth_code, 'gaining-registrar');
-	PERFORM domxfer.request_transfer_out('dr-expire.example');
-END
-$$;
+SELECT domxfer.request_transfer_out('dr-expire.example');
 UPDATE domxfer.domains SET unpaid = true WHERE name = 'dr-reject.example';
 SELECT domxfer.process_due_transfers(now() + interval '30 days');
 });
@@ -76,26 +76,12 @@ is( $node->safe_psql('src', $src_state),
 	  . 'dr-reject.example:rejected:unpaid',
 	'transfers decided as of a future instant: completed, expired, rejected');
 
+$request_and_receive->('src', $_) for 'dr-approve.example', 'dr-pending.example', 'dr-worker.example';
 $node->safe_psql('src', q{
-DO $$
-DECLARE
-	r record;
-	v_id bigint;
-BEGIN
-	SELECT * INTO r FROM domxfer.request_transfer_out('dr-approve.example');
-	PERFORM domxfer.receive_transfer_request('dr-approve.example', r.auth_code, 'gaining-registrar');
-	PERFORM domxfer.approve_transfer_out(r.transfer_id);
-	SELECT * INTO r FROM domxfer.request_transfer_out('dr-cancel.example');
-	PERFORM domxfer.cancel_transfer_out(r.transfer_id, 'changed my mind');
-	SELECT * INTO r FROM domxfer.request_transfer_out('dr-pending.example');
-	PERFORM domxfer.receive_transfer_request('dr-pending.example', r.auth_code, 'gaining-registrar');
-	SELECT * INTO r FROM domxfer.request_transfer_out('dr-worker.example');
-	PERFORM domxfer.receive_transfer_request('dr-worker.example', r.auth_code, 'gaining-registrar');
-	PERFORM domxfer.open_manual_transfer('dr-manual.hk');
-	v_id := domxfer.open_manual_transfer('dr-manual-docs.hk');
-	PERFORM domxfer.record_documents_received(v_id);
-END
-$$;
+SELECT domxfer.approve_transfer_out(id) FROM domxfer.transfers WHERE domain_name = 'dr-approve.example';
+SELECT domxfer.cancel_transfer_out(transfer_id, 'changed my mind') FROM domxfer.request_transfer_out('dr-cancel.example');
+SELECT domxfer.open_manual_transfer('dr-manual.hk');
+SELECT domxfer.record_documents_received(domxfer.open_manual_transfer('dr-manual-docs.hk'));
 });
 # an auth code kept by the test (as the holder would), and a transfer with
 # two wrong attempts counted
