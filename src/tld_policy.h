@@ -1,0 +1,34 @@
+/*
+ * tld_policy.h
+ *	  Per-backend cache of domxfer.tld_policy, looked up by a domain's TLD.
+ *
+ * The rule functions run on every row of reports over millions of domains,
+ * so they read the policy numbers from this cache, never from the table.
+ * The cache is loaded on first use and dropped whenever the table changes
+ * (its statement trigger sends a relcache invalidation for the table).
+ */
+#ifndef TLD_POLICY_H
+#define TLD_POLICY_H
+
+#include "datatype/timestamp.h"
+
+/* The numbers the rule functions use, day counts already in microseconds. */
+typedef struct TldPolicy
+{
+	int64		after_registration;		/* R2: min_days_after_registration */
+	int64		before_expiry;			/* R3: min_days_before_expiry */
+	int64		after_transfer;			/* R4: min_days_after_transfer */
+	int64		after_late_renewal;		/* R6: min_days_after_late_renewal */
+	int64		expiry_warning;			/* expiry_warning_days */
+	bool		manual_process;			/* R9 */
+} TldPolicy;
+
+/*
+ * The policy of the TLD of a canonical domain name (the text after its last
+ * dot), or the default row's when the TLD has no row of its own. Raises an
+ * error when the table has no default row. The result stays valid until the
+ * next call.
+ */
+extern const TldPolicy *tld_policy_for_domain(const char *name, size_t len);
+
+#endif							/* TLD_POLICY_H */
