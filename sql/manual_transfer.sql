@@ -15,7 +15,7 @@ EXCEPTION WHEN OTHERS THEN
 		|| coalesce(' | ' || nullif(regexp_replace(v_detail, '^Failing row contains .*', ''), ''), '')
 		|| coalesce(' | ' || nullif(v_hint, ''), ''),
 		'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', '<time>', 'g'),
-		'transfer \d+', 'transfer <id>', 'g');
+		'[Tt]ransfer \d+', 'transfer <id>', 'g');
 END $$;
 
 -- 1. working days: Monday to Friday minus holidays, counted from the day

@@ -56,6 +56,8 @@ SELECT pg_temp.try($$SELECT count(*) FROM domxfer.tld_policy$$) AS policy,
 SELECT pg_temp.try($$SELECT auth_code_hash FROM domxfer.transfers$$);
 SELECT pg_temp.try($$SELECT auth_code_salt FROM domxfer.transfers$$);
 SELECT pg_temp.try($$SELECT * FROM domxfer.transfers$$);
+SELECT domxfer.transfer_out_eligible(d) AS pure_function_allowed
+  FROM domxfer.domains d WHERE name = 'lc-roles.example';
 SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('lc-roles.example')$$);
 SELECT pg_temp.try($$SELECT domxfer.process_due_transfers()$$);
 SELECT pg_temp.try($$SELECT domxfer._auth_code_new()$$);
