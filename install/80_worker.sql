@@ -26,4 +26,5 @@ COMMENT ON FUNCTION domxfer.worker_status() IS
 'and the naptime_ms and batch_size the worker currently uses';
 
 REVOKE ALL ON FUNCTION domxfer.worker_status() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION domxfer.worker_status() TO pg_monitor;
+-- monitoring is reporting: domxfer_reader (and so domxfer_app, domxfer_admin)
+GRANT EXECUTE ON FUNCTION domxfer.worker_status() TO domxfer_reader;

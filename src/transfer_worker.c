@@ -312,61 +312,39 @@ in_retry_backoff(int64 transfer_id, TimestampTz now)
 	return failed != NULL && failed->retry_at > now;
 }
 
-/*
- * Decides one transfer in its own subtransaction, so that an error rolls back
- * only this transfer's changes and the batch goes on.  Returns 1 when decided,
- * 0 when there was nothing to decide, -1 on error.
- */
-static int
-decide_one(SPIPlanPtr plan, int64 transfer_id, TimestampTz at)
+/* Saved plans of the three SQL calls (prepared once, re-planned by PostgreSQL after DDL). */
+static SPIPlanPtr next_due_plan = NULL;
+static SPIPlanPtr due_ids_plan = NULL;
+static SPIPlanPtr decide_plan = NULL;
+
+/* Prepares a statement once for the life of the process. */
+static SPIPlanPtr
+keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *arg_types)
 {
-	MemoryContext caller_cxt = CurrentMemoryContext;
-	ResourceOwner caller_owner = CurrentResourceOwner;
-	Datum		values[2] = {Int64GetDatum(transfer_id), TimestampTzGetDatum(at)};
-	int			result = 0;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(caller_cxt);
-	PG_TRY();
+	if (*plan == NULL)
 	{
-		bool		isnull;
-		Datum		decided;
+		SPIPlanPtr	prepared = SPI_prepare(sql, nargs, arg_types);
 
-		if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "domxfer._decide_due_transfer() did not return a row");
-		decided = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		result = (!isnull && DatumGetBool(decided)) ? 1 : 0;
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller_cxt);
-		CurrentResourceOwner = caller_owner;
+		if (prepared == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		SPI_keepplan(prepared);
+		*plan = prepared;
 	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		char		message[ERROR_LEN];
-		int			failures;
+	return *plan;
+}
 
-		MemoryContextSwitchTo(caller_cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller_cxt);
-		CurrentResourceOwner = caller_owner;
+/* domxfer._next_due_at(), 0 when no transfer is open. */
+static TimestampTz
+query_next_due_at(void)
+{
+	bool		isnull;
+	Datum		next;
 
-		snprintf(message, sizeof(message), "transfer %lld: %s",
-				 (long long) transfer_id, edata->message);
-		record_error(message);
-		failures = remember_failure(transfer_id, GetCurrentTimestamp());
-		/* logged once per transfer; later retries show in worker_status() */
-		ereport(failures == 1 ? WARNING : DEBUG1,
-				(errmsg("domxfer worker could not decide transfer %lld: %s",
-						(long long) transfer_id, edata->message),
-				 errdetail("The transfer stays open and is retried later; the other due transfers are decided.")));
-		FreeErrorData(edata);
-		result = -1;
-	}
-	PG_END_TRY();
-	return result;
+	keep_plan(&next_due_plan, "SELECT domxfer._next_due_at()", 0, NULL);
+	if (SPI_execute_plan(next_due_plan, NULL, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not find the next deadline");
+	next = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetTimestampTz(next);
 }
 
 /* The outcome of one pass: whether more is due now, and the next deadline. */
@@ -374,29 +352,115 @@ typedef struct PassResult
 {
 	bool		extension_installed;
 	bool		batch_was_full;
+	bool		row_failed;
 	TimestampTz batch_at;
 	TimestampTz next_due_at;	/* 0 when no transfer is open */
+	int			decided;
 } PassResult;
 
 /*
- * One transaction: lock up to batch_size due transfers, decide each, and
- * find the next deadline.  Transfers that failed recently are locked but
- * left alone, so a few bad rows cannot starve the others.
+ * Locks up to batch_size due transfers and decides each, all in the pass's
+ * transaction.  *deciding names the transfer being decided, for the caller's
+ * error handling.  Transfers that failed recently are locked but left alone,
+ * so a few bad rows cannot starve the others.
  */
-static PassResult
-run_one_batch(void)
+static void
+decide_due_batch(PassResult *pass, volatile int64 *deciding)
 {
-	PassResult	pass = {0};
-	Oid			arg_types[2] = {TIMESTAMPTZOID, INT4OID};
+	Oid			list_types[2] = {TIMESTAMPTZOID, INT4OID};
 	Oid			decide_types[2] = {INT8OID, TIMESTAMPTZOID};
 	Datum		args[2];
 	int			limit = domxfer_batch_size + failed_count;
-	int			decided = 0;
-	int			failed = 0;
 	uint64		nrows;
 	int64	   *ids;
-	SPIPlanPtr	plan;
 	bool		isnull;
+
+	args[0] = TimestampTzGetDatum(pass->batch_at);
+	args[1] = Int32GetDatum(limit);
+	keep_plan(&due_ids_plan, "SELECT id FROM domxfer._due_transfer_ids($1, $2) AS id", 2, list_types);
+	if (SPI_execute_plan(due_ids_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the due transfers");
+	nrows = SPI_processed;
+	pass->batch_was_full = (nrows >= (uint64) limit);
+	ids = palloc(sizeof(int64) * Max(nrows, 1));
+	for (uint64 i = 0; i < nrows; i++)
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+
+	keep_plan(&decide_plan, "SELECT domxfer._decide_due_transfer($1, $2)", 2, decide_types);
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		Datum		decided;
+
+		CHECK_FOR_INTERRUPTS();
+		if (in_retry_backoff(ids[i], pass->batch_at))
+			continue;
+		*deciding = ids[i];
+		args[0] = Int64GetDatum(ids[i]);
+		args[1] = TimestampTzGetDatum(pass->batch_at);
+		if (SPI_execute_plan(decide_plan, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "domxfer._decide_due_transfer() did not return a row");
+		decided = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		pass->decided += (!isnull && DatumGetBool(decided)) ? 1 : 0;
+		SPI_freetuptable(SPI_tuptable);
+		*deciding = 0;
+	}
+	/* decided (or no longer due): no need to retry them */
+	for (uint64 i = 0; i < nrows; i++)
+		if (!in_retry_backoff(ids[i], pass->batch_at))
+			forget_failure(ids[i]);
+}
+
+/*
+ * Undoes a pass whose decision of one transfer raised an error: the whole
+ * transaction rolls back (nothing of the batch is kept), the transfer is
+ * remembered for a later retry, and the next pass decides the others.
+ */
+static void
+abandon_pass(int64 transfer_id, MemoryContext keep_cxt)
+{
+	ErrorData  *edata;
+	char		message[ERROR_LEN];
+	int			failures;
+
+	MemoryContextSwitchTo(keep_cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextSwitchTo(keep_cxt);
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	snprintf(message, sizeof(message), "transfer %lld: %s", (long long) transfer_id, edata->message);
+	record_error(message);
+	failures = remember_failure(transfer_id, GetCurrentTimestamp());
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->failed_total++;
+	SpinLockRelease(&worker_shared->mutex);
+	/* logged once per transfer; later retries show in worker_status() */
+	ereport(failures == 1 ? WARNING : DEBUG1,
+			(errmsg("domxfer worker could not decide transfer %lld: %s",
+					(long long) transfer_id, edata->message),
+			 errdetail("The transfer stays open and is retried later; the other due transfers are decided.")));
+	FreeErrorData(edata);
+}
+
+/*
+ * One pass, one transaction: find the earliest deadline, and if something
+ * is due, decide a batch and look again.
+ *
+ * The batch runs without a subtransaction per row: a row locked by the
+ * batch and then updated in a subtransaction gets a MultiXact as its xmax,
+ * and more than 64 subtransactions overflow every snapshot's subxid cache;
+ * both made the catch-up several times slower.  A failing row instead rolls
+ * the batch back, is set aside, and the next pass redoes the rest, so one bad
+ * row still never stops the others.  An error that no row caused ends the
+ * worker (FATAL) and the postmaster restarts it.
+ */
+static PassResult
+run_one_pass(MemoryContext keep_cxt)
+{
+	PassResult	pass = {0};
+	volatile int64 deciding = 0;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -407,62 +471,40 @@ run_one_batch(void)
 		return pass;
 	}
 
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "domxfer worker: deciding due transfers");
-
-	pass.batch_at = GetCurrentTimestamp();
-	args[0] = TimestampTzGetDatum(pass.batch_at);
-	args[1] = Int32GetDatum(limit);
-	if (SPI_execute_with_args("SELECT id FROM domxfer._due_transfer_ids($1, $2) AS id",
-							  2, arg_types, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list due transfers");
-	nrows = SPI_processed;
-	pass.batch_was_full = (nrows >= (uint64) limit);
-	ids = palloc(sizeof(int64) * Max(nrows, 1));
-	for (uint64 i = 0; i < nrows; i++)
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-	SPI_freetuptable(SPI_tuptable);
-
-	if (nrows > 0)
+	PG_TRY();
 	{
-		plan = SPI_prepare("SELECT domxfer._decide_due_transfer($1, $2)", 2, decide_types);
-		if (plan == NULL)
-			elog(ERROR, "could not prepare the decision of a due transfer: %s",
-				 SPI_result_code_string(SPI_result));
-		for (uint64 i = 0; i < nrows; i++)
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pass.batch_at = GetCurrentTimestamp();
+		pass.next_due_at = query_next_due_at();
+		if (pass.next_due_at != 0 && pass.next_due_at <= pass.batch_at)
 		{
-			int			outcome;
-
-			CHECK_FOR_INTERRUPTS();
-			if (in_retry_backoff(ids[i], pass.batch_at))
-				continue;
-			outcome = decide_one(plan, ids[i], pass.batch_at);
-			if (outcome >= 0)
-				forget_failure(ids[i]);
-			decided += (outcome > 0);
-			failed += (outcome < 0);
+			pgstat_report_activity(STATE_RUNNING, "domxfer worker: deciding due transfers");
+			decide_due_batch(&pass, &deciding);
+			pass.next_due_at = query_next_due_at();
 		}
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
 	}
-
-	if (SPI_execute("SELECT domxfer._next_due_at()", false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not find the next deadline");
+	PG_CATCH();
 	{
-		Datum		next = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		/* locals set inside PG_TRY are unreliable after the longjmp */
+		PassResult	failed = {.extension_installed = true, .row_failed = true};
 
-		pass.next_due_at = isnull ? 0 : DatumGetTimestampTz(next);
+		MemoryContextSwitchTo(keep_cxt);
+		if (deciding == 0 || geterrcode() == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
+		abandon_pass(deciding, keep_cxt);
+		return failed;
 	}
-
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	PG_END_TRY();
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 
 	/* counted only once committed: a crash before this decided nothing */
 	SpinLockAcquire(&worker_shared->mutex);
-	worker_shared->decided_total += decided;
-	worker_shared->failed_total += failed;
+	worker_shared->decided_total += pass.decided;
 	worker_shared->last_run_at = pass.batch_at;
 	worker_shared->next_due_at = pass.next_due_at;
 	SpinLockRelease(&worker_shared->mutex);
@@ -481,10 +523,10 @@ sleep_ms_after(const PassResult *pass)
 	TimestampTz now = GetCurrentTimestamp();
 	int64		until_due;
 
+	if (pass->row_failed || pass->batch_was_full)
+		return 0;
 	if (!pass->extension_installed || pass->next_due_at == 0)
 		return domxfer_naptime_ms;
-	if (pass->batch_was_full)
-		return 0;
 	if (pass->next_due_at <= pass->batch_at)
 		return domxfer_naptime_ms;
 	until_due = pass->next_due_at - now;
@@ -537,7 +579,7 @@ domxfer_worker_main(Datum main_arg)
 		reload_settings_if_asked();
 
 		MemoryContextSwitchTo(pass_cxt);
-		pass = run_one_batch();
+		pass = run_one_pass(pass_cxt);
 		set_state(pass.extension_installed ? "running" : "extension not installed");
 		sleep_ms = sleep_ms_after(&pass);
 		MemoryContextSwitchTo(TopMemoryContext);
