@@ -78,7 +78,7 @@ COMMENT ON COLUMN domxfer.eligibility.warnings IS 'Warning codes that never bloc
 COMMENT ON COLUMN domxfer.eligibility.warnings_text IS 'warnings as one comma-separated text (empty string when none), for tools without array support';
 COMMENT ON COLUMN domxfer.eligibility.transfer_window IS 'The span of instants in which the time rules R2, R3, R4 and R6 all hold (tstzrange; empty when none); see window_start and window_end for tools without range support';
 COMMENT ON COLUMN domxfer.eligibility.window_start IS 'Start of transfer_window; NULL when the window is empty';
-COMMENT ON COLUMN domxfer.eligibility.window_start_inclusive IS 'True when window_start itself belongs to the window (R2''s "60 days or more"), false when only later instants do (R4''s and R6''s "more than")';
+COMMENT ON COLUMN domxfer.eligibility.window_start_inclusive IS 'True when window_start itself belongs to the window (R2''s "60 days or more"), false when only later instants do (R4''s and R6''s "more than") or the window is empty';
 COMMENT ON COLUMN domxfer.eligibility.window_end IS 'End of transfer_window; NULL when the window is empty';
 COMMENT ON COLUMN domxfer.eligibility.window_end_inclusive IS 'True when window_end itself belongs to the window (never: R3 needs more than 15 days before expiry)';
 COMMENT ON COLUMN domxfer.eligibility.open_transfer_id IS 'The domain''s open transfer-out (see domxfer.transfer_report); NULL when none';

@@ -37,15 +37,17 @@ SELECT name, unicode_name, tld, sponsoring_registrar, sponsored_by_us, status,
 SELECT name, isempty(transfer_window) AS empty_window,
 	   window_start - registered_at AS start_after_registration,
 	   window_start_inclusive, expires_at - window_end AS end_before_expiry, window_end_inclusive,
-	   transfer_window = tstzrange(window_start, window_end,
-		   CASE WHEN window_start_inclusive THEN '[' ELSE '(' END
-		   || CASE WHEN window_end_inclusive THEN ']' ELSE ')' END) AS columns_rebuild_range
+	   CASE WHEN isempty(transfer_window)
+			THEN window_start IS NULL AND window_end IS NULL
+			ELSE transfer_window = tstzrange(window_start, window_end,
+				CASE WHEN window_start_inclusive THEN '[' ELSE '(' END
+				|| CASE WHEN window_end_inclusive THEN ']' ELSE ')' END) END AS columns_match_range
   FROM domxfer.eligibility WHERE name LIKE 'bi-%' OR name LIKE 'xn--bi-%' ORDER BY name;
 SELECT window_start - late_renewed_at AS start_after_late_renewal, window_start_inclusive
   FROM domxfer.eligibility WHERE name = 'bi-blocked.example';
 
 -- the view says exactly what the rule functions say, for every domain
-SELECT count(*) AS rows_checked,
+SELECT count(*) >= 6 AS all_rows_checked,
 	   count(*) FILTER (WHERE e.eligible_now IS DISTINCT FROM domxfer.transfer_out_eligible(d, now())
 						   OR e.blockers IS DISTINCT FROM domxfer.transfer_out_blockers(d, now())
 						   OR e.warnings IS DISTINCT FROM domxfer.transfer_out_warnings(d, now())
