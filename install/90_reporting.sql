@@ -224,7 +224,7 @@ BEGIN
 										  'handle', d.sponsoring_registrar,
 										  'roles', pg_catalog.jsonb_build_array('registrar'))))
 		OPERATOR(pg_catalog.||)
-		CASE WHEN display OPERATOR(pg_catalog.=) d.name THEN '{}'::jsonb
+		CASE WHEN display OPERATOR(pg_catalog.=) d.name THEN '{}'::pg_catalog.jsonb
 			 ELSE pg_catalog.jsonb_build_object('unicodeName', display) END;
 END
 $$;
