@@ -269,10 +269,17 @@ $$;
 
 COMMENT ON FUNCTION domxfer._due_transfer_ids(timestamptz, integer) IS 'Internal (worker contract): locks and returns up to max_rows open transfers due at "at", earliest due first, skipping rows other sessions hold';
 
+-- PL/pgSQL rather than SQL: an SQL function whose body is a sub-select is
+-- not inlined and is planned again on every call, which was most of the
+-- worker's idle cost; PL/pgSQL keeps the plan.
 CREATE FUNCTION domxfer._next_due_at()
 RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN (SELECT pg_catalog.min(t.due_at) FROM domxfer.transfers t);
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RETURN (SELECT pg_catalog.min(t.due_at) FROM domxfer.transfers t);
+END
+$$;
 
 COMMENT ON FUNCTION domxfer._next_due_at() IS 'Internal (worker contract): the earliest due instant of any open transfer, NULL if none (an index lookup)';
 
