@@ -36,7 +36,7 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
-.PHONY: deps test demo demo-stop bench
+.PHONY: deps test demo demo-stop bench fuzz test-asan
 
 # Debian packages the build, the tests and the demo need.
 deps:
@@ -62,3 +62,15 @@ bench: deps
 	$(MAKE) all
 	scripts/install-extension.sh
 	scripts/run-bench.sh
+
+# libFuzzer targets for the pure-C parsers (fuzz/), FUZZ_SECONDS each
+# (default 60), with ASan and UBSan; fails on any finding.
+fuzz:
+	scripts/install-deps.sh fuzz
+	scripts/run-fuzz.sh
+
+# The whole make test suite set against an ASan/UBSan build of the
+# extension; fails on any sanitizer report, then reinstalls the normal build.
+test-asan:
+	scripts/install-deps.sh asan
+	scripts/run-asan.sh
