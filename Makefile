@@ -36,7 +36,7 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
-.PHONY: deps test demo demo-stop bench fuzz test-asan
+.PHONY: deps test demo demo-stop bench loadtest fuzz test-asan
 
 # Debian packages the build, the tests and the demo need.
 deps:
@@ -62,6 +62,13 @@ bench: deps
 	$(MAKE) all
 	scripts/install-extension.sh
 	scripts/run-bench.sh
+
+# Load test: pgbench load with invariants, then under a kill -9 crash loop
+# (not part of make test; LOADTEST_SECONDS per phase, default 180).
+loadtest: deps
+	$(MAKE) all
+	scripts/install-extension.sh
+	scripts/run-loadtest.sh
 
 # libFuzzer targets for the pure-C parsers (fuzz/), FUZZ_SECONDS each
 # (default 60), with ASan and UBSan; fails on any finding.

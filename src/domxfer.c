@@ -7,6 +7,7 @@
 #include "fmgr.h"
 
 #include "domxfer.h"
+#include "transfer_worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -19,4 +20,5 @@ void
 _PG_init(void)
 {
 	domxfer_init_settings();
+	domxfer_init_worker();
 }

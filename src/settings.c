@@ -4,6 +4,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "domxfer.h"
@@ -17,6 +18,15 @@ int			domxfer_batch_size = 100;
 void
 domxfer_init_settings(void)
 {
+	/*
+	 * PostgreSQL refuses to define a PGC_POSTMASTER setting once the server
+	 * runs (FATAL), which is when a library that is not preloaded is loaded.
+	 * Then there is no worker, so the setting is only informative and reload
+	 * is as strict as can be.
+	 */
+	GucContext	database_context = process_shared_preload_libraries_in_progress ?
+		PGC_POSTMASTER : PGC_SIGHUP;
+
 	DefineCustomStringVariable("domxfer.registrar_id",
 							   "Identifier of this registrar (rule R1: the domain is sponsored by us).",
 							   "Only superusers can change it, so an application cannot pose as another registrar.",
@@ -31,7 +41,7 @@ domxfer_init_settings(void)
 							   NULL,
 							   &domxfer_database,
 							   "postgres",
-							   PGC_POSTMASTER,
+							   database_context,
 							   0,
 							   NULL, NULL, NULL);
 

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Background worker benchmarks (SPEC §5), on a throwaway cluster of its own:
+#  1. catch-up: 100,000 pending transfers fall due at one instant T; time
+#     until the worker has decided them all, against the floor (one
+#     set-based UPDATE of the same rows) and against one process_due_transfers()
+#     call; meanwhile an application session runs request_transfer_out at
+#     200/s (pgbench) and we report its worst latency against one batch's time;
+#  2. deadline lag: 1,000 transfers with deadlines spread over a minute; lag
+#     is the commit time of the transaction that decided the transfer
+#     (track_commit_timestamp) minus its deadline;
+#  3. idle cost: the worker's CPU time (utime + stime from /proc) over 60 s
+#     with nothing due.
+# Figures only, no assertions.
+. "$(dirname "$0")/../scripts/common.sh"
+
+# Holds /tmp/domxfer.lock unless an ancestor (e.g. `flock ... make bench`)
+# already does, which would otherwise deadlock.
+lock_held_by_ancestor() {
+	local inode holders p
+	[ -e /tmp/domxfer.lock ] || return 1
+	inode=$(stat -c %i /tmp/domxfer.lock)
+	holders=$(awk -v ino=":$inode\$" '$2 == "FLOCK" && $6 ~ ino {print $5}' /proc/locks)
+	[ -n "$holders" ] || return 1
+	p=$$
+	while [ "$p" -gt 1 ]; do
+		for h in $holders; do [ "$h" = "$p" ] && return 0; done
+		p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || return 1
+	done
+	return 1
+}
+if [ -z "${DOMXFER_BENCH_LOCKED:-}" ] && ! lock_held_by_ancestor; then
+	DOMXFER_BENCH_LOCKED=1 exec flock /tmp/domxfer.lock bash "$0" "$@"
+fi
+
+CATCHUP_ROWS=${CATCHUP_ROWS:-100000}
+LAG_ROWS=${LAG_ROWS:-1000}
+IDLE_SECS=${IDLE_SECS:-60}
+APP_RATE=${APP_RATE:-200}
+BATCH_SIZE=${BATCH_SIZE:-100}
+
+WORK=$(writable_dir "$TOP/.bench/worker" "/var/tmp/domxfer-bench-worker-$(id -u)")
+DATA="$WORK/data"
+PORT=54339
+cluster_stop "$DATA" 2>/dev/null
+rm -rf "${WORK:?}"/*
+trap 'cluster_stop "$DATA"' EXIT
+
+psql_bench() { as_run_user psql -X -q -At -v ON_ERROR_STOP=1 --host="$DATA" --port="$PORT" -U postgres -d bench "$@"; }
+
+echo "starting a cluster in $DATA"
+cluster_start "$DATA" "$PORT" "domxfer.database = 'bench'
+domxfer.registrar_id = 'bench-registrar'
+track_commit_timestamp = on
+shared_buffers = 256MB
+max_wal_size = 4GB
+domxfer.batch_size = $BATCH_SIZE
+log_min_messages = warning"
+as_run_user psql -X -q --host="$DATA" --port="$PORT" -U postgres -d postgres -c 'CREATE DATABASE bench'
+psql_bench -c 'CREATE EXTENSION domxfer'
+# restart so the worker finds its database at once
+cluster_stop "$DATA"; cluster_start "$DATA" "$PORT"
+psql_bench -c "SELECT state FROM domxfer.worker_status()" | grep -q . || exit 1
+for _ in $(seq 50); do
+	[ "$(psql_bench -c "SELECT state FROM domxfer.worker_status()")" = running ] && break
+	sleep 0.2
+done
+read -r NAPTIME BATCH < <(psql_bench -F ' ' -c "SELECT naptime_ms, batch_size FROM domxfer.worker_status()")
+echo "worker: $(psql_bench -c "SELECT state || ', pid ' || pid FROM domxfer.worker_status()"), naptime ${NAPTIME} ms, batch_size $BATCH"
+
+# Domains <prefix><n>.example; with_transfer opens a pending transfer each,
+# through the lifecycle functions, committing every 5,000.
+make_domains() {	# make_domains PREFIX COUNT with_transfer|bare
+	psql_bench -c "
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+SELECT '$1' || i || '.example', 'bench-registrar', now() - interval '400 days',
+       now() + interval '400 days', 'holder@example.org'
+  FROM generate_series(1, $2) AS i"
+	[ "$3" = with_transfer ] || return 0
+	psql_bench -c "
+DO \$\$
+DECLARE
+	d record;
+	issued record;
+	n integer := 0;
+BEGIN
+	FOR d IN SELECT name FROM domxfer.domains WHERE name LIKE '$1%' ORDER BY name LOOP
+		SELECT * INTO issued FROM domxfer.request_transfer_out(d.name);
+		PERFORM domxfer.receive_transfer_request(d.name, issued.auth_code, 'gaining-registrar');
+		n := n + 1;
+		IF n % 5000 = 0 THEN COMMIT; END IF;
+	END LOOP;
+END
+\$\$"
+}
+
+# Seconds (3 decimals) between two timestamptz expressions.
+secs() { psql_bench -c "SELECT round(extract(epoch FROM ($2) - ($1))::numeric, 3)"; }
+
+# Wall time of one SQL text in its own transaction that is rolled back.
+timed_rollback() {	# timed_rollback SQL
+	psql_bench <<SQL | tail -1
+BEGIN;
+SELECT clock_timestamp() AS t0 \gset
+$1;
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0')::numeric, 3);
+ROLLBACK;
+SQL
+}
+
+echo
+echo "== catch-up: $CATCHUP_ROWS pending transfers past their deadline"
+t0=$(date +%s)
+make_domains cu "$CATCHUP_ROWS" with_transfer
+make_domains app 100000 bare
+psql_bench -c "CREATE SEQUENCE public.app_seq" -c "VACUUM ANALYZE"
+echo "setup: $(( $(date +%s) - t0 )) s"
+
+# The same rows, decided set-based, rolled back (the worker then decides them).
+FLOOR=$(timed_rollback "UPDATE domxfer.transfers SET state = 'completed', decided_at = deadline, outcome_reason = '{auto_approved}'
+ WHERE state = 'pending' AND domain_name LIKE 'cu%'")
+SQLFN=$(timed_rollback "UPDATE domxfer.transfers SET deadline = now() WHERE state = 'pending' AND domain_name LIKE 'cu%';
+SELECT domxfer.process_due_transfers(now(), $CATCHUP_ROWS + 1)")
+
+DUE=$(psql_bench -c "
+UPDATE domxfer.transfers SET deadline = date_trunc('second', clock_timestamp()) + interval '3 s'
+ WHERE state = 'pending' AND domain_name LIKE 'cu%';
+SELECT max(deadline) FROM domxfer.transfers WHERE domain_name LIKE 'cu%'")
+# The application: request_transfer_out at $APP_RATE/s in 5-second pgbench
+# runs (each with its own latency log) until the worker is done.
+cat > "$WORK/app.sql" <<'SQL'
+SELECT * FROM domxfer.request_transfer_out('app' || nextval('public.app_seq') || '.example');
+SQL
+[ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK"
+chunk=0
+while [ "$(psql_bench -c "SELECT count(*) FROM domxfer.transfers WHERE state = 'pending' AND domain_name LIKE 'cu%'")" != 0 ]; do
+	chunk=$((chunk + 1))
+	(cd "$WORK" && as_run_user pgbench -n -c 1 -T 5 -R "$APP_RATE" -f app.sql --log --log-prefix="app$chunk" \
+		--host="$DATA" --port="$PORT" -U postgres bench >>"$WORK/pgbench.out" 2>&1)
+done
+CATCHUP=$(secs "'$DUE'" "(SELECT max(pg_xact_commit_timestamp(xmin)) FROM domxfer.transfers WHERE domain_name LIKE 'cu%')")
+DECIDED=$(psql_bench -c "SELECT count(*) FROM domxfer.transfers WHERE domain_name LIKE 'cu%' AND state <> 'pending' AND decided_at = deadline")
+read -r APP_N APP_MAX APP_P99 < <(cat "$WORK"/app[0-9]*.[0-9]* 2>/dev/null | awk '{print $3}' | sort -n |
+	awk '{v[NR] = $1} END {i = int(NR * 0.99); if (i < 1) i = 1; if (NR) printf "%d %.1f %.1f\n", NR, v[NR] / 1000, v[i] / 1000}') || true
+awk -v n="$CATCHUP_ROWS" -v floor="$FLOOR" -v sqlfn="$SQLFN" -v w="$CATCHUP" -v b="$BATCH" -v decided="$DECIDED" \
+	-v an="$APP_N" -v amax="$APP_MAX" -v ap99="$APP_P99" 'BEGIN {
+	printf "floor, one set-based UPDATE:        %8.3f s  %9.0f rows/s\n", floor, n / floor
+	printf "process_due_transfers(), one call:  %8.3f s  %9.0f rows/s\n", sqlfn, n / sqlfn
+	printf "worker, deadline to last commit:    %8.3f s  %9.0f rows/s  (%d decided as of their deadline)\n", w, n / w, decided
+	printf "worker throughput / floor:          %8.2f   (target >= 0.50)\n", floor / w
+	printf "one batch of %d takes on average:  %8.1f ms\n", b, w * 1000 * b / n
+	printf "application request_transfer_out:   %d calls, p99 %.1f ms, max %.1f ms (target: max <= one batch)\n", an, ap99, amax
+}'
+
+[ "$LAG_ROWS" -gt 0 ] || exit 0
+echo
+echo "== deadline lag: $LAG_ROWS transfers, deadlines spread over 60 s"
+make_domains lag "$LAG_ROWS" with_transfer
+LAST=$(psql_bench -c "
+WITH numbered AS (
+	SELECT id, row_number() OVER (ORDER BY id) AS n FROM domxfer.transfers
+	 WHERE state = 'pending' AND domain_name LIKE 'lag%')
+UPDATE domxfer.transfers t
+   SET deadline = clock_timestamp() + interval '5 s' + (n * 60000 / $LAG_ROWS) * interval '1 ms'
+  FROM numbered WHERE numbered.id = t.id;
+SELECT max(deadline) FROM domxfer.transfers WHERE domain_name LIKE 'lag%'")
+until [ "$(psql_bench -c "SELECT count(*) FROM domxfer.transfers WHERE state = 'pending' AND domain_name LIKE 'lag%'")" = 0 ]; do
+	sleep 1
+done
+psql_bench -F ' ' -c "
+SELECT 'lag of commit after deadline (ms): p50 ' || round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 1)
+    || ', p99 ' || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 1)
+    || ', max ' || round(max(lag)::numeric, 1) || ', min ' || round(min(lag)::numeric, 1)
+    || ' (target p99 <= 1000); decided as of deadline: '
+    || count(*) FILTER (WHERE decided_at = deadline) || '/' || count(*)
+  FROM (SELECT extract(epoch FROM pg_xact_commit_timestamp(xmin) - deadline) * 1000 AS lag,
+               decided_at, deadline
+          FROM domxfer.transfers WHERE domain_name LIKE 'lag%') AS l"
+
+[ "$IDLE_SECS" -gt 0 ] || exit 0
+echo
+echo "== idle cost: worker CPU over $IDLE_SECS s with nothing due"
+PID=$(psql_bench -c "SELECT pid FROM domxfer.worker_status()")
+TICKS=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+# on-CPU time in ns (scheduler accounting, finer than the clock ticks of stat)
+cpu_ns() { awk '{print $1}' "/proc/$PID/schedstat"; }
+idle_cpu() {	# idle_cpu LABEL
+	local c0 c1 n0 n1 w0 w1
+	c0=$(cpu); n0=$(cpu_ns); w0=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$PID/status")
+	sleep "$IDLE_SECS"
+	c1=$(cpu); n1=$(cpu_ns); w1=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$PID/status")
+	awk -v t="$((c1 - c0))" -v hz="$TICKS" -v ns="$((n1 - n0))" -v w="$((w1 - w0))" -v s="$IDLE_SECS" -v label="$1" 'BEGIN {
+		printf "worker CPU %s: %.3f s over %d s by schedstat, %.2f s by utime+stime ticks; %d sleeps, %.2f ms per wake-up (target < 0.10 s)\n",
+			label, ns / 1e9, s, t / hz, w, w ? ns / 1e6 / w : 0 }'
+}
+# Right after the runs above the transfers index still holds ~100,000 dead
+# entries that every look at the next deadline steps over, until (auto)vacuum.
+idle_cpu "right after the catch-up"
+psql_bench -c "VACUUM domxfer.transfers"
+idle_cpu "after VACUUM"
+psql_bench -c "SELECT 'worker_status: ' || state || ', decided_total ' || decided_total || ', failed_total ' || failed_total FROM domxfer.worker_status()"

@@ -1,0 +1,16 @@
+/*
+ * transfer_worker.h
+ *	  The background worker that decides pending transfers at their deadline.
+ */
+#ifndef TRANSFER_WORKER_H
+#define TRANSFER_WORKER_H
+
+#include "postgres.h"
+
+/* Registers the worker and its shared memory; a no-op unless preloaded. */
+extern void domxfer_init_worker(void);
+
+/* Entry point of the worker process (looked up by name by the postmaster). */
+extern PGDLLEXPORT void domxfer_worker_main(Datum main_arg);
+
+#endif							/* TRANSFER_WORKER_H */
