@@ -36,6 +36,19 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
+# A release archive of the committed tree, $(EXTENSION)-<version>.zip, the
+# version being default_version of the control file (the one place it is
+# kept); META.json must agree with it, and be valid for PGXN.
+DIST_NAME = $(EXTENSION)-$(EXTVERSION)
+
+.PHONY: dist
+dist:
+	@command -v node >/dev/null || { echo "make dist needs node to check META.json (make deps installs it)" >&2; exit 1; }
+	@node scripts/check-meta.js . >/dev/null || { node scripts/check-meta.js . | grep '^not ok' >&2; exit 1; }
+	@git diff --quiet HEAD -- || echo "warning: uncommitted changes are not in $(DIST_NAME).zip" >&2
+	git archive --format=zip --prefix=$(DIST_NAME)/ --output=$(DIST_NAME).zip HEAD
+	@echo "$(DIST_NAME).zip"
+
 .PHONY: deps test demo demo-stop bench loadtest fuzz test-asan
 
 # Debian packages the build, the tests and the demo need.
