@@ -49,7 +49,7 @@ dist:
 	git archive --format=zip --prefix=$(DIST_NAME)/ --output=$(DIST_NAME).zip HEAD
 	@echo "$(DIST_NAME).zip"
 
-.PHONY: deps test demo demo-stop bench loadtest
+.PHONY: deps test demo demo-stop bench loadtest fuzz test-asan
 
 # Debian packages the build, the tests and the demo need.
 deps:
@@ -82,3 +82,15 @@ loadtest: deps
 	$(MAKE) all
 	scripts/install-extension.sh
 	scripts/run-loadtest.sh
+
+# libFuzzer targets for the pure-C parsers (fuzz/), FUZZ_SECONDS each
+# (default 60), with ASan and UBSan; fails on any finding.
+fuzz:
+	scripts/install-deps.sh fuzz
+	scripts/run-fuzz.sh
+
+# The whole make test suite set against an ASan/UBSan build of the
+# extension; fails on any sanitizer report, then reinstalls the normal build.
+test-asan:
+	scripts/install-deps.sh asan
+	scripts/run-asan.sh

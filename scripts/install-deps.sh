@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that building, testing and the demo need.
+# Installs the Debian packages that building, testing and the demo need;
+# `install-deps.sh fuzz` adds clang and its libFuzzer runtime (make fuzz),
+# `install-deps.sh asan` the compiler's sanitizer runtimes (make test-asan).
 . "$(dirname "$0")/common.sh"
 
 PACKAGES=(
@@ -8,6 +10,10 @@ PACKAGES=(
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 )
+case "${1:-}" in
+fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
+asan) PACKAGES+=(gcc libasan8 libubsan1) ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
