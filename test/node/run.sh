@@ -14,6 +14,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DB=domxfer_node
 export PGDATABASE=$DB
 export npm_config_cache="$WORK/npm-cache" npm_config_update_notifier=false HOME="$WORK"
+# Node trusts only its built-in CA list; also trust the system's store, so a
+# registry reached through a proxy whose CA the administrator installed works.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+	export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 N=0
 FAILED=0
 
