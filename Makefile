@@ -36,7 +36,20 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
-.PHONY: deps test demo demo-stop bench loadtest
+# A release archive of the committed tree, $(EXTENSION)-<version>.zip, the
+# version being default_version of the control file (the one place it is
+# kept); META.json must agree with it, and be valid for PGXN.
+DIST_NAME = $(EXTENSION)-$(EXTVERSION)
+
+.PHONY: dist
+dist:
+	@command -v node >/dev/null || { echo "make dist needs node to check META.json (make deps installs it)" >&2; exit 1; }
+	@node scripts/check-meta.js . >/dev/null || { node scripts/check-meta.js . | grep '^not ok' >&2; exit 1; }
+	@git diff --quiet HEAD -- || echo "warning: uncommitted changes are not in $(DIST_NAME).zip" >&2
+	git archive --format=zip --prefix=$(DIST_NAME)/ --output=$(DIST_NAME).zip HEAD
+	@echo "$(DIST_NAME).zip"
+
+.PHONY: deps test demo demo-stop bench loadtest fuzz test-asan
 
 # Debian packages the build, the tests and the demo need.
 deps:
@@ -69,3 +82,15 @@ loadtest: deps
 	$(MAKE) all
 	scripts/install-extension.sh
 	scripts/run-loadtest.sh
+
+# libFuzzer targets for the pure-C parsers (fuzz/), FUZZ_SECONDS each
+# (default 60), with ASan and UBSan; fails on any finding.
+fuzz:
+	scripts/install-deps.sh fuzz
+	scripts/run-fuzz.sh
+
+# The whole make test suite set against an ASan/UBSan build of the
+# extension; fails on any sanitizer report, then reinstalls the normal build.
+test-asan:
+	scripts/install-deps.sh asan
+	scripts/run-asan.sh

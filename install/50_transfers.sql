@@ -256,12 +256,12 @@ LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION domxfer._outer_role() IS 'Internal: the role the caller acts as, seen from inside a SECURITY DEFINER function';
 
-CREATE FUNCTION domxfer._check_auth_code_in_side_transaction(transfer_id bigint, salt bytea, code text, at timestamptz)
+CREATE FUNCTION domxfer._record_failed_auth_attempt(transfer_id bigint, salt bytea)
 RETURNS integer
-AS 'MODULE_PATHNAME', 'domxfer_check_auth_code_in_side_transaction'
+AS 'MODULE_PATHNAME', 'domxfer_record_failed_auth_attempt'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION domxfer._check_auth_code_in_side_transaction(bigint, bytea, text, timestamptz) IS 'Internal: compares a candidate auth code in a separate committed transaction (a short-lived background worker, domxfer._check_auth_code), which counts it if wrong, so the count survives the caller''s 28P01 error; 0 if right, the new failed-attempt count if wrong, NULL if the code seen (its salt) is no longer current. When the worker cannot start (53000) or lock the row (55P03) it raises without any comparison having been made';
+COMMENT ON FUNCTION domxfer._record_failed_auth_attempt(bigint, bytea) IS 'Internal: counts a wrong auth code in a separate committed transaction (a short-lived background worker), so the count survives the caller''s 28P01 error; returns the new count or NULL';
 
 CREATE FUNCTION domxfer._decide_in_side_transaction(transfer_id bigint, at timestamptz)
 RETURNS boolean
@@ -279,6 +279,6 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._auth_code_matches(text, bytea, bytea),
 	domxfer._actor(),
 	domxfer._outer_role(),
-	domxfer._check_auth_code_in_side_transaction(bigint, bytea, text, timestamptz),
+	domxfer._record_failed_auth_attempt(bigint, bytea),
 	domxfer._decide_in_side_transaction(bigint, timestamptz)
 FROM PUBLIC;

@@ -271,10 +271,17 @@ $$;
 
 COMMENT ON FUNCTION domxfer._due_transfer_ids(timestamptz, integer) IS 'Internal (worker contract): locks and returns up to max_rows open transfers due at "at", earliest due first, skipping rows other sessions hold';
 
+-- PL/pgSQL rather than SQL: an SQL function whose body is a sub-select is
+-- not inlined and is planned again on every call, which was most of the
+-- worker's idle cost; PL/pgSQL keeps the plan.
 CREATE FUNCTION domxfer._next_due_at()
 RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN (SELECT pg_catalog.min(t.due_at) FROM domxfer.transfers t);
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RETURN (SELECT pg_catalog.min(t.due_at) FROM domxfer.transfers t);
+END
+$$;
 
 COMMENT ON FUNCTION domxfer._next_due_at() IS 'Internal (worker contract): the earliest due instant of any open transfer, NULL if none (an index lookup)';
 
@@ -356,39 +363,6 @@ END
 $$;
 
 COMMENT ON FUNCTION domxfer._count_failed_auth_attempt(bigint, bytea) IS 'Internal: counts a wrong code against the transfer''s current code (identified by its salt); the 5th revokes it; returns the new count, NULL if the code changed';
-
--- The gaining registrar's candidate code, compared by the side-transaction
--- worker only: the only place where a wrong guess can be counted.
-CREATE FUNCTION domxfer._check_auth_code(transfer_id bigint, salt bytea, code text, at timestamptz)
-RETURNS integer
-LANGUAGE plpgsql STRICT
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	t domxfer.transfers;
-BEGIN
-	SELECT * INTO t FROM domxfer.transfers tr
-	 WHERE tr.id OPERATOR(pg_catalog.=) _check_auth_code.transfer_id
-	   FOR UPDATE;
-	IF NOT FOUND THEN
-		-- created by the caller's own, uncommitted transaction
-		RAISE EXCEPTION 'transfer % is not visible outside the transaction that created it', transfer_id
-			USING ERRCODE = 'object_not_in_prerequisite_state';
-	END IF;
-	IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued'
-	   OR t.auth_code_hash IS NULL
-	   OR t.auth_code_salt IS DISTINCT FROM _check_auth_code.salt
-	   OR t.auth_code_expires_at OPERATOR(pg_catalog.<=) at THEN
-		RETURN NULL;			-- used, replaced, revoked or expired meanwhile: nothing to compare
-	END IF;
-	IF domxfer._auth_code_matches(code, t.auth_code_salt, t.auth_code_hash) THEN
-		RETURN 0;
-	END IF;
-	RETURN domxfer._count_failed_auth_attempt(t.id, t.auth_code_salt);
-END
-$$;
-
-COMMENT ON FUNCTION domxfer._check_auth_code(bigint, bytea, text, timestamptz) IS 'Internal (run by the side-transaction worker): locks the transfer and, if the code identified by its salt is still current, unrevoked and unexpired at "at", compares the candidate in constant time; 0 if right, else counts it (the 5th revokes the code) and returns the new count; NULL if there was nothing to compare; 55000 if the transfer is not visible (uncommitted)';
 
 CREATE FUNCTION domxfer._add_working_days(start timestamptz, n integer, time_zone text, tld text)
 RETURNS timestamptz
@@ -527,7 +501,7 @@ BEGIN
 			USING ERRCODE = 'invalid_password', DETAIL = 'No auth code has been issued for this domain.';
 	END IF;
 
-	-- settle without locking the row: the code is compared by a separate
+	-- verify without locking the row: a wrong code is counted by a separate
 	-- transaction, which must not wait for a lock we hold
 	t := domxfer._settle_transfer(v_open, v_now);
 	IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued' THEN
@@ -546,22 +520,14 @@ BEGIN
 				  HINT = 'The holder can have a new code issued.';
 	END IF;
 	v_salt := t.auth_code_salt;
-	-- compared (and a wrong one counted) only in the committed side
-	-- transaction; if that cannot run or lock the row it raises 53000/55P03
-	-- without comparing, so no guess is ever evaluated uncounted
-	v_count := domxfer._check_auth_code_in_side_transaction(t.id, v_salt, auth_code, v_now);
-	IF v_count IS NULL THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
-			USING ERRCODE = 'invalid_password',
-				  DETAIL = 'The auth code has just been used or replaced.';
-	END IF;
-	IF v_count OPERATOR(pg_catalog.>=) 5 THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
-			USING ERRCODE = 'invalid_password',
-				  DETAIL = 'The auth code is wrong. After 5 failed attempts the code has been revoked.',
-				  HINT = 'The holder can have a new code issued.';
-	END IF;
-	IF v_count OPERATOR(pg_catalog.>) 0 THEN
+	IF NOT domxfer._auth_code_matches(auth_code, v_salt, t.auth_code_hash) THEN
+		v_count := domxfer._record_failed_auth_attempt(t.id, v_salt);
+		IF v_count OPERATOR(pg_catalog.>=) 5 THEN
+			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+				USING ERRCODE = 'invalid_password',
+					  DETAIL = 'The auth code is wrong. After 5 failed attempts the code has been revoked.',
+					  HINT = 'The holder can have a new code issued.';
+		END IF;
 		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
 			USING ERRCODE = 'invalid_password', DETAIL = 'The auth code is wrong.';
 	END IF;
@@ -600,7 +566,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request. The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code). The code is compared only inside a committed side transaction (a short-lived background worker) that counts a wrong one; when that worker cannot start (no free background-worker slot: 53000) or cannot lock the transfer within 1 s (e.g. another or the calling transaction holds it: 55P03; or cannot see it yet: 55000), the call fails with "could not check the auth code now" and no comparison is made, so the right and a wrong code get the same error and nothing is counted: retry';
+COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request. The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code)';
 
 -- Lifecycle steps 3 and 4
 
@@ -862,7 +828,6 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._settle_transfer(bigint, timestamptz),
 	domxfer._lock_transfer(bigint, timestamptz),
 	domxfer._count_failed_auth_attempt(bigint, bytea),
-	domxfer._check_auth_code(bigint, bytea, text, timestamptz),
 	domxfer._add_working_days(timestamptz, integer, text, text),
 	domxfer.request_transfer_out(text),
 	domxfer.reissue_auth_code(bigint),

@@ -63,7 +63,9 @@ fsync = off
 $extra
 CONF
 	fi
-	as_run_user pg_ctl -D "$datadir" -l "$datadir/server.log" -w -t 60 start >/dev/null \
+	# DOMXFER_SERVER_ENV: "VAR=value ..." for the server (make test-asan)
+	# shellcheck disable=SC2086
+	as_run_user env ${DOMXFER_SERVER_ENV:-} pg_ctl -D "$datadir" -l "$datadir/server.log" -w -t 60 start >/dev/null \
 		|| { tail -20 "$datadir/server.log" >&2; return 1; }
 }
 

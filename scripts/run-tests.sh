@@ -98,17 +98,59 @@ suite_tap() {
 	files=$(cd "$WORK/test" 2>/dev/null && ls t/*.pl 2>/dev/null)
 	[ -n "$files" ] || return 0
 	echo "== Perl TAP (PostgreSQL::Test::Cluster)"
-	out=$(cd "$WORK/test" && as_run_user env PERL5LIB="$PGXS_DIR/src/test/perl" \
+	# the drivers start their servers themselves: they get DOMXFER_SERVER_ENV
+	# shellcheck disable=SC2086
+	out=$(cd "$WORK/test" && as_run_user env ${DOMXFER_SERVER_ENV:-} PERL5LIB="$PGXS_DIR/src/test/perl" \
 		PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" TESTDIR="$WORK/test" \
 		PGPORT=55432 prove -v $files 2>&1); rc=$?
 	echo "$out" | grep -vE '^(ok|#) ' 
 	count_prove tap "$out" $rc
 }
 
+# The Node.js application example (examples/node) against this server:
+# npm ci in a copy (node_modules never comes from the checkout), then
+# test/node/run.sh runs it and checks its output (TAP lines).
+suite_node() {
+	local out
+	[ -f "$TOP/examples/node/package.json" ] || return 0
+	echo "== Node.js example (examples/node)"
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		echo "node or npm not found (scripts/install-deps.sh installs them)"
+		record node 0 1
+		return
+	fi
+	mkdir -p "$WORK/node/example"
+	(cd "$TOP/examples/node" && cp package.json package-lock.json *.js "$WORK/node/example/")
+	[ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK/node"
+	out=$(cd "$WORK/node" && as_run_user env PGHOST="$DATA" PGPORT="$PORT" PGUSER=postgres \
+		bash "$WORK/test/node/run.sh" "$WORK/node/example" "$WORK/node/work" 2>&1)
+	echo "$out"
+	record node "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+	if ! echo "$out" | grep -q '^1\.\.[0-9]'; then record node 0 1; fi
+}
+
+# META.json against the PGXN meta spec and the control file's version.
+suite_meta() {
+	local out rc
+	[ -f "$TOP/META.json" ] || return 0
+	echo "== META.json"
+	if ! command -v node >/dev/null; then
+		echo "node not found (scripts/install-deps.sh installs it)"
+		record meta 0 1
+		return
+	fi
+	out=$(node "$TOP/scripts/check-meta.js" "$TOP" 2>&1); rc=$?
+	echo "$out"
+	record meta "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+	if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then record meta 0 1; fi
+}
+
+suite_meta
 suite_regress
 suite_isolation
 suite_pgtap
 suite_tap
+suite_node
 for s in "${SUMMARY[@]}"; do echo "$s"; done
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]

@@ -72,7 +72,6 @@ run_side_transaction(SideRequest *request)
 
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 	{
-		explicit_bzero(shared, sizeof(SideRequest));
 		dsm_detach(seg);
 		strlcpy(request->error, "no background worker slot is free (see max_worker_processes)",
 				sizeof(request->error));
@@ -84,8 +83,6 @@ run_side_transaction(SideRequest *request)
 				(errcode(ERRCODE_ADMIN_SHUTDOWN),
 				 errmsg("postmaster exited while a domxfer side transaction was running")));
 	memcpy(request, shared, sizeof(SideRequest));
-	/* the candidate code must not outlive the request in shared memory */
-	explicit_bzero(shared, sizeof(SideRequest));
 	dsm_detach(seg);
 	if (!request->committed && request->error[0] == '\0')
 		strlcpy(request->error, "the side transaction worker exited without committing",
@@ -93,52 +90,34 @@ run_side_transaction(SideRequest *request)
 	return request->committed;
 }
 
-/* Copies bytes into a palloc'd varlena (bytea or text). */
-static struct varlena *
-side_varlena(const void *data, int32 len)
-{
-	struct varlena *result = palloc(VARHDRSZ + len);
-
-	SET_VARSIZE(result, VARHDRSZ + len);
-	memcpy(VARDATA(result), data, len);
-	return result;
-}
-
 /* Runs the request's query in the worker's own transaction and commits it. */
 static void
 side_transaction_execute(SideRequest *request)
 {
 	const char *query;
-	Oid			argtypes[4];
-	Datum		args[4];
-	int			nargs;
-	struct varlena *code = NULL;
+	Oid			argtypes[2];
+	Datum		args[2];
+	bytea	   *salt;
 	int			ret;
 	bool		isnull;
 	Datum		value;
 
 	argtypes[0] = INT8OID;
 	args[0] = Int64GetDatum(request->transfer_id);
-	if (request->action == SIDE_CHECK_AUTH_CODE)
+	if (request->action == SIDE_COUNT_FAILED_ATTEMPT)
 	{
-		query = "SELECT domxfer._check_auth_code($1, $2, $3, $4)::pg_catalog.int8";
+		query = "SELECT domxfer._count_failed_auth_attempt($1, $2)::pg_catalog.int8";
+		salt = palloc(VARHDRSZ + request->salt_len);
+		SET_VARSIZE(salt, VARHDRSZ + request->salt_len);
+		memcpy(VARDATA(salt), request->salt, request->salt_len);
 		argtypes[1] = BYTEAOID;
-		args[1] = PointerGetDatum(side_varlena(request->salt, request->salt_len));
-		code = side_varlena(request->code, request->code_len);
-		/* the shared copy is no longer needed: wipe it at once */
-		explicit_bzero(request->code, sizeof(request->code));
-		argtypes[2] = TEXTOID;
-		args[2] = PointerGetDatum(code);
-		argtypes[3] = TIMESTAMPTZOID;
-		args[3] = TimestampTzGetDatum(request->at);
-		nargs = 4;
+		args[1] = PointerGetDatum(salt);
 	}
 	else if (request->action == SIDE_DECIDE_DUE)
 	{
 		query = "SELECT domxfer._decide_due_transfer($1, $2)::pg_catalog.int4::pg_catalog.int8";
 		argtypes[1] = TIMESTAMPTZOID;
 		args[1] = TimestampTzGetDatum(request->at);
-		nargs = 2;
 	}
 	else
 		elog(ERROR, "unknown domxfer side transaction action %d", request->action);
@@ -150,9 +129,7 @@ side_transaction_execute(SideRequest *request)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, query);
 
-	ret = SPI_execute_with_args(query, nargs, argtypes, args, NULL, false, 1);
-	if (code != NULL)
-		explicit_bzero(VARDATA(code), VARSIZE(code) - VARHDRSZ);
+	ret = SPI_execute_with_args(query, 2, argtypes, args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "domxfer side transaction query failed: %s", SPI_result_code_string(ret));
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -197,7 +174,6 @@ domxfer_side_transaction_main(Datum main_arg)
 
 		MemoryContextSwitchTo(TopMemoryContext);
 		edata = CopyErrorData();
-		request->error_code = edata->sqlerrcode;
 		strlcpy(request->error, edata->message, sizeof(request->error));
 		PG_RE_THROW();
 	}
@@ -207,60 +183,36 @@ domxfer_side_transaction_main(Datum main_arg)
 	proc_exit(0);
 }
 
+PG_FUNCTION_INFO_V1(domxfer_record_failed_auth_attempt);
 /*
- * The error for a guess that could not be checked: no comparison was made,
- * so the caller must not learn anything, nor be told the code is wrong.
- */
-static void
-raise_auth_code_not_checked(const SideRequest *request)
-{
-	/* no worker slot (or a worker that died): 53000; else the worker's own */
-	int			code = request->error_code != 0 ? request->error_code
-		: ERRCODE_INSUFFICIENT_RESOURCES;
-
-	ereport(ERROR,
-			(errcode(code),
-			 errmsg("could not check the auth code now"),
-			 errdetail("The code of transfer " INT64_FORMAT " was not compared and no attempt was counted: %s.",
-					   request->transfer_id, request->error),
-			 errhint("Retry the request in a moment, outside any transaction that has changed the transfer.")));
-}
-
-PG_FUNCTION_INFO_V1(domxfer_check_auth_code_in_side_transaction);
-/*
- * domxfer._check_auth_code_in_side_transaction(transfer_id, salt, code, at)
- * → integer: compares a candidate code in a committed side transaction that
- * counts it if wrong. 0: right; n > 0: wrong, n failed attempts so far;
- * NULL: the code seen (salt) is no longer current, nothing compared. Errors
- * (53000, 55P03, ...) when the worker could not run or lock the row.
+ * domxfer._record_failed_auth_attempt(transfer_id, salt) → integer: counts a
+ * wrong code in a committed side transaction; returns the new count, or NULL
+ * when nothing was counted (the code changed meanwhile, or the worker could
+ * not run: then a WARNING says why).
  */
 Datum
-domxfer_check_auth_code_in_side_transaction(PG_FUNCTION_ARGS)
+domxfer_record_failed_auth_attempt(PG_FUNCTION_ARGS)
 {
 	bytea	   *salt = PG_GETARG_BYTEA_PP(1);
-	text	   *code = PG_GETARG_TEXT_PP(2);
 	SideRequest request;
-	bool		committed;
 
 	if (VARSIZE_ANY_EXHDR(salt) > SIDE_MAX_SALT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("auth code salt must be at most %d bytes", SIDE_MAX_SALT)));
-	side_request_init(&request, SIDE_CHECK_AUTH_CODE, PG_GETARG_INT64(0));
+	side_request_init(&request, SIDE_COUNT_FAILED_ATTEMPT, PG_GETARG_INT64(0));
 	request.salt_len = VARSIZE_ANY_EXHDR(salt);
 	memcpy(request.salt, VARDATA_ANY(salt), request.salt_len);
-	request.at = PG_GETARG_TIMESTAMPTZ(3);
-	/* too long to be a code: compared as '', which never matches, and counted */
-	if (VARSIZE_ANY_EXHDR(code) <= SIDE_MAX_CODE)
-	{
-		request.code_len = VARSIZE_ANY_EXHDR(code);
-		memcpy(request.code, VARDATA_ANY(code), request.code_len);
-	}
 
-	committed = run_side_transaction(&request);
-	explicit_bzero(request.code, sizeof(request.code));
-	if (!committed)
-		raise_auth_code_not_checked(&request);
+	if (!run_side_transaction(&request))
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("failed auth code attempt on transfer " INT64_FORMAT " was not counted",
+						request.transfer_id),
+				 errdetail("The attempt recorder failed: %s", request.error)));
+		PG_RETURN_NULL();
+	}
 	if (request.result_isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32((int32) request.result);

@@ -4,12 +4,10 @@
  *
  * A wrong auth code must raise SQLSTATE 28P01 and yet count as a failed
  * attempt; raising the error rolls back whatever the caller's transaction
- * wrote. So the code is compared, and a wrong one counted, by a short-lived
- * dynamic background worker in a transaction of its own, which commits
- * before the caller raises; when that worker cannot run, no comparison is
- * made at all, so no guess is ever evaluated without being counted. The
- * decision of an overdue transfer that a refused call discovers is written
- * the same way. This needs no shared_preload_libraries.
+ * wrote. So the count (and, likewise, the decision of an overdue transfer
+ * that a refused call discovers) is written by a short-lived dynamic
+ * background worker in a transaction of its own, which commits before the
+ * caller raises. This needs no shared_preload_libraries.
  */
 #ifndef SIDE_TRANSACTION_H
 #define SIDE_TRANSACTION_H
@@ -21,13 +19,11 @@
 /* What the worker runs (one fixed query each, never caller-supplied SQL). */
 typedef enum SideAction
 {
-	SIDE_CHECK_AUTH_CODE = 1,	/* domxfer._check_auth_code */
+	SIDE_COUNT_FAILED_ATTEMPT = 1,	/* domxfer._count_failed_auth_attempt */
 	SIDE_DECIDE_DUE = 2			/* domxfer._decide_due_transfer */
 } SideAction;
 
 #define SIDE_MAX_SALT	64
-/* a longer candidate cannot be a code (22 characters) and is sent as '' */
-#define SIDE_MAX_CODE	256
 
 /* The request and its result, shared with the worker in a DSM segment. */
 typedef struct SideRequest
@@ -41,13 +37,10 @@ typedef struct SideRequest
 	int32		salt_len;
 	uint8		salt[SIDE_MAX_SALT];
 	char		actor[NAMEDATALEN];
-	int32		code_len;		/* the candidate auth code, wiped after use */
-	char		code[SIDE_MAX_CODE];
 	/* written by the worker */
 	bool		committed;
 	bool		result_isnull;
 	int64		result;
-	int			error_code;		/* SQLSTATE of the worker's error, or 0 */
 	char		error[256];
 } SideRequest;
 
