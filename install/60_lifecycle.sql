@@ -277,6 +277,7 @@ COMMENT ON FUNCTION domxfer._due_transfer_ids(timestamptz, integer) IS 'Internal
 CREATE FUNCTION domxfer._next_due_at()
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	RETURN (SELECT pg_catalog.min(t.due_at) FROM domxfer.transfers t);

@@ -185,7 +185,8 @@ COMMENT ON FUNCTION domxfer._rfc3339(timestamptz) IS
 
 CREATE FUNCTION domxfer.rdap_domain(name text)
 	RETURNS jsonb
-	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp AS
 $$
 DECLARE
 	canonical text := domxfer.normalize_domain(rdap_domain.name);
