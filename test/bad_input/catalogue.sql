@@ -324,6 +324,22 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer.domain_status_has(domxfer.domain_status,text)', $c$SELECT domxfer.domain_status_has('ok', 'ok,clientHold')$c$, 'domxfer_reader', '22P02', 'two values where one is expected'),
 ('domxfer.domain_status_has(domxfer.domain_status,text)', $c$SELECT domxfer.domain_status_has('ok', NULL)$c$, 'domxfer_reader', '00000', 'NULL: NULL'),
 
+-- reporting and RDAP
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain(NULL)$c$, 'domxfer_reader', '00000', 'NULL: NULL'),
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain('')$c$, 'domxfer_reader', '22023', 'empty name'),
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain(repeat('a', 1048576) || '.com')$c$, 'domxfer_reader', '22023', '1 MB name'),
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain(E'bi-free.example\x01')$c$, 'domxfer_reader', '22023', 'control character'),
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain('"},{"injected":true}.example')$c$, 'domxfer_reader', '22023', 'JSON injection in the name'),
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain('nowhere.example')$c$, 'domxfer_reader', 'P0002', 'unknown domain'),
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain('中文.香港')$c$, 'domxfer_reader', '00000', 'a known IDN in Unicode'),
+('domxfer.rdap_domain(text)', $c$SELECT domxfer.rdap_domain('bi-free.example')$c$, 'bad_input_nobody', '42501', 'wrong role: no USAGE on the schema'),
+('domxfer._rfc3339(timestamp with time zone)', $c$SELECT domxfer._rfc3339('infinity')$c$, 'domxfer_reader', '00000', '+infinity: NULL (to_char has no text for it)'),
+('domxfer._rfc3339(timestamp with time zone)', $c$SELECT domxfer._rfc3339('4713-01-01 00:00:00.000001+00 BC')$c$, 'domxfer_reader', '00000', 'the first representable instant with a fraction'),
+('domxfer._rfc3339(timestamp with time zone)', $c$SELECT domxfer._rfc3339(NULL)$c$, 'domxfer_reader', '00000', 'NULL: NULL'),
+('domxfer._seconds_between(timestamp with time zone,timestamp with time zone)', $c$SELECT domxfer._seconds_between('-infinity', 'infinity')$c$, 'domxfer_reader', '00000', 'infinite span: numeric Infinity'),
+('domxfer._seconds_between(timestamp with time zone,timestamp with time zone)', $c$SELECT domxfer._seconds_between('4713-01-01 00:00+00 BC', '294276-12-31 23:59:59.999999+00')$c$, 'domxfer_reader', '00000', 'the longest finite span, exactly'),
+('domxfer._seconds_between(timestamp with time zone,timestamp with time zone)', $c$SELECT domxfer._seconds_between(NULL, now())$c$, 'domxfer_reader', '00000', 'NULL: NULL'),
+
 -- the background worker's report
 ('domxfer.worker_status()', $c$SELECT domxfer.worker_status()$c$, 'bad_input_nobody', '42501', 'wrong role: nobody'),
 ('domxfer.worker_status()', $c$SELECT domxfer.worker_status()$c$, 'domxfer_reader', '00000', 'the reader may see it'),
@@ -344,7 +360,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._auth_code_matches(text,bytea,bytea)', $c$SELECT domxfer._auth_code_matches('x', '\x00', '\x00')$c$, 'domxfer_app', '42501', 'internal: no oracle for guesses'),
 ('domxfer._actor()', $c$SELECT domxfer._actor()$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._outer_role()', $c$SELECT domxfer._outer_role()$c$, 'domxfer_app', '42501', 'internal'),
-('domxfer._check_auth_code_in_side_transaction(bigint,bytea,text,timestamp with time zone)', $c$SELECT domxfer._check_auth_code_in_side_transaction({auth_code_issued}, '\x00', 'x', now())$c$, 'domxfer_app', '42501', 'internal: no uncounted guesses'),
+('domxfer._record_failed_auth_attempt(bigint,bytea)', $c$SELECT domxfer._record_failed_auth_attempt({auth_code_issued}, '\x00')$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._decide_in_side_transaction(bigint,timestamp with time zone)', $c$SELECT domxfer._decide_in_side_transaction({pending}, 'infinity')$c$, 'domxfer_app', '42501', 'internal: no deciding before the deadline'),
 ('domxfer._days(integer)', $c$SELECT domxfer._days(1)$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._utc_text(timestamp with time zone)', $c$SELECT domxfer._utc_text(now())$c$, 'domxfer_app', '42501', 'internal'),
@@ -362,7 +378,6 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._settle_transfer(bigint,timestamp with time zone)', $c$SELECT domxfer._settle_transfer({pending}, now())$c$, 'domxfer_app', '42501', 'internal: it returns the hash'),
 ('domxfer._lock_transfer(bigint,timestamp with time zone)', $c$SELECT domxfer._lock_transfer({pending}, now())$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._count_failed_auth_attempt(bigint,bytea)', $c$SELECT domxfer._count_failed_auth_attempt({auth_code_issued}, '\x00')$c$, 'domxfer_app', '42501', 'internal'),
-('domxfer._check_auth_code(bigint,bytea,text,timestamp with time zone)', $c$SELECT domxfer._check_auth_code({auth_code_issued}, '\x00', 'x', now())$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._add_working_days(timestamp with time zone,integer,text,text)', $c$SELECT domxfer._add_working_days(now(), 3, 'UTC', '*')$c$, 'domxfer_app', '42501', 'internal'),
 
 -- ... and, called by a superuser with hostile input, they still fail cleanly
@@ -372,8 +387,9 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._auth_code_matches(text,bytea,bytea)', $c$SELECT domxfer._auth_code_matches(repeat('A', 1048576), '\x00', '\x00')$c$, NULL, '00000', '1 MB code against a 1-byte hash: false'),
 ('domxfer._auth_code_matches(text,bytea,bytea)', $c$SELECT domxfer._auth_code_matches('', '', '')$c$, NULL, '00000', 'all empty: false'),
 ('domxfer._auth_code_matches(text,bytea,bytea)', $c$SELECT domxfer._auth_code_matches('x', '\x00', decode(repeat('00', 1048576), 'hex'))$c$, NULL, '00000', '1 MB hash: false'),
-('domxfer._check_auth_code_in_side_transaction(bigint,bytea,text,timestamp with time zone)', $c$SELECT domxfer._check_auth_code_in_side_transaction({unknown}, '\x00', repeat('A', 1048576), 'infinity')$c$, NULL, '55000', 'unknown transfer, 1 MB code'),
-('domxfer._check_auth_code_in_side_transaction(bigint,bytea,text,timestamp with time zone)', $c$SELECT domxfer._check_auth_code_in_side_transaction({completed}, '\x00', '', '-infinity')$c$, NULL, '00000', 'ended transfer: nothing compared (NULL)'),
+('domxfer._record_failed_auth_attempt(bigint,bytea)', $c$SELECT domxfer._record_failed_auth_attempt({unknown}, '\x00')$c$, NULL, '00000', 'unknown transfer: nothing counted (NULL)'),
+('domxfer._record_failed_auth_attempt(bigint,bytea)', $c$SELECT domxfer._record_failed_auth_attempt({completed}, decode(repeat('00', 1048576), 'hex'))$c$, NULL, '22023', 'ended transfer, 1 MB salt: a salt has at most 64 bytes'),
+('domxfer._record_failed_auth_attempt(bigint,bytea)', $c$SELECT domxfer._record_failed_auth_attempt({auth_code_issued}, '')$c$, NULL, '00000', 'open transfer, a salt that is not its own: nothing counted (NULL)'),
 ('domxfer._decide_in_side_transaction(bigint,timestamp with time zone)', $c$SELECT domxfer._decide_in_side_transaction({unknown}, 'infinity')$c$, NULL, '00000', 'unknown transfer: nothing decided'),
 ('domxfer._decide_in_side_transaction(bigint,timestamp with time zone)', $c$SELECT domxfer._decide_in_side_transaction({completed}, '-infinity')$c$, NULL, '00000', 'ended transfer: nothing decided'),
 ('domxfer._days(integer)', $c$SELECT domxfer._days(2147483647)$c$, NULL, '22008', 'the largest day count: interval out of range (found by this catalogue: it used to wrap around to a negative interval)'),
@@ -457,4 +473,12 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 ('domxfer.holidays', $c$INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-02', '*', '')$c$, NULL, '23514', 'empty name'),
 ('domxfer.holidays', $c$INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-01', '*', 'again')$c$, NULL, '23505', 'the same day twice'),
 ('domxfer.holidays', $c$INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-02-30', '*', 'x')$c$, NULL, '22008', 'no such day'),
-('domxfer.holidays', $c$INSERT INTO domxfer.holidays (day, name) VALUES ('2030-01-03', 'x')$c$, 'domxfer_app', '42501', 'the application cannot change the calendar');
+('domxfer.holidays', $c$INSERT INTO domxfer.holidays (day, name) VALUES ('2030-01-03', 'x')$c$, 'domxfer_app', '42501', 'the application cannot change the calendar'),
+('domxfer.eligibility', $c$SELECT * FROM domxfer.eligibility$c$, 'bad_input_nobody', '42501', 'the reporting views need domxfer_reader'),
+('domxfer.eligibility', $c$SELECT * FROM domxfer.eligibility$c$, 'domxfer_reader', '00000', 'every fixture domain, one query'),
+('domxfer.eligibility', $c$UPDATE domxfer.eligibility SET name = 'x'$c$, 'domxfer_admin', '42501', 'the view is simple enough to be updatable: no role is granted that'),
+('domxfer.transfer_report', $c$SELECT * FROM domxfer.transfer_report$c$, 'domxfer_reader', '00000', 'transfers in every state'),
+('domxfer.transfer_report', $c$DELETE FROM domxfer.transfer_report$c$, 'domxfer_admin', '42501', 'no deleting transfers through a report'),
+('domxfer.daily_transfer_outcomes', $c$SELECT * FROM domxfer.daily_transfer_outcomes$c$, 'domxfer_reader', '00000', 'outcomes of decisions made as of a future instant'),
+('domxfer.overdue_manual_requests', $c$SELECT * FROM domxfer.overdue_manual_requests$c$, 'bad_input_nobody', '42501', 'the reporting views need domxfer_reader'),
+('domxfer.overdue_manual_requests', $c$INSERT INTO domxfer.overdue_manual_requests (transfer_id) VALUES (1)$c$, 'domxfer_admin', '428C9', 'no inserting transfers through a report (the rewriter refuses it before the privilege check would)');

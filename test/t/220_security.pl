@@ -416,6 +416,16 @@ SELECT 'clientHold'::domxfer.domain_status OPERATOR(domxfer.+) 'clientTransferPr
 	   domxfer.rdap_status('clientHold'), domxfer.epp_status('ok'),
 	   domxfer.domain_status_has('clientHold', 'client hold');
 SELECT count(*) FROM domxfer.overdue_manual_requests;
+-- the reporting views and RDAP, if this build has them
+SELECT count(*) FROM pg_catalog.pg_class c
+ WHERE c.relnamespace OPERATOR(pg_catalog.=) 'domxfer'::pg_catalog.regnamespace
+   AND c.relname OPERATOR(pg_catalog.=) 'eligibility' \gset has_reporting_
+\if :has_reporting_count
+SELECT count(*) FROM domxfer.eligibility;
+SELECT count(*) FROM domxfer.transfer_report;
+SELECT count(*) FROM domxfer.daily_transfer_outcomes;
+SELECT domxfer.rdap_domain('SEC-Reissue.Example') OPERATOR(pg_catalog.->>) 'ldhName';
+\endif
 
 -- the admin: a future instant, and the policy triggers
 RESET ROLE;
