@@ -16,10 +16,13 @@
 -- refused by the server before any domxfer code runs, since the database is
 -- UTF8; what does reach domxfer is valid UTF-8 of any content.
 --
--- Nothing here may change the data, with one intended exception: the four
--- wrong codes sent to the fixture transfer in state auth_code_issued are
--- counted (failed_attempts 0 -> 4; a fifth would revoke the code), by design
--- in a committed side transaction; test/t/230_bad_input.pl expects exactly that.
+-- Nothing here may change the data, with two intended exceptions that
+-- test/t/230_bad_input.pl expects exactly: the four wrong codes sent to the
+-- fixture transfer in state auth_code_issued are counted (failed_attempts
+-- 0 -> 4; a fifth would revoke the code), by design in a committed side
+-- transaction; and the refused direct INSERTs into transfers and
+-- transfer_events take identity values (sequences are not transactional).
+-- No refused function call takes an id.
 SET search_path = pg_catalog, pg_temp;
 
 CREATE TABLE bad_input.catalogue (
@@ -34,7 +37,7 @@ CREATE TABLE bad_input.catalogue (
 );
 
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
--- receive_transfer_request first: these wrong codes are checked by a side
+-- receive_transfer_request first: these wrong codes are counted by a side
 -- transaction that must not wait for a row lock of this transaction
 ('domxfer.receive_transfer_request(text,text,text)', $c$SELECT domxfer.receive_transfer_request('bi-issued.example', '', 'gaining-registrar')$c$, 'domxfer_app', '28P01', 'empty code (counted: 1)'),
 ('domxfer.receive_transfer_request(text,text,text)', $c$SELECT domxfer.receive_transfer_request('bi-issued.example', repeat('A', 1048576), 'gaining-registrar')$c$, 'domxfer_app', '28P01', '1 MB code (counted: 2)'),

@@ -22,8 +22,7 @@ VALUES ('bi-young.example', 'tap-registrar', now() - interval '10 days', now() +
 	   ('bi-other.example', 'other-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org');
 
 -- final states decided as of a future instant (deciding all that is due by
--- then); a code is checked in a side transaction, so it must be committed
--- before the gaining registrar's request (separate statements)
+-- then); each call a statement of its own, as an application makes them
 SELECT auth_code AS code FROM domxfer.request_transfer_out('bi-rejected.example') \gset
 SELECT domxfer.receive_transfer_request('bi-rejected.example', :'code', 'gaining-registrar') IS NOT NULL AS received;
 SELECT auth_code AS code FROM domxfer.request_transfer_out('bi-completed.example') \gset

@@ -52,9 +52,9 @@ SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 da
 });
 
 # Final states decided as of a future instant first (that decides every
-# transfer due by then), then the transfers that stay open. A code is
-# checked in a side transaction, so the request that issued it must be
-# committed first: each call is a statement of its own.
+# transfer due by then), then the transfers that stay open. Each call is a
+# statement of its own, as an application makes them (auth codes are
+# counted by side transactions, which see only committed rows).
 my $request_and_receive = sub {
 	my ($db, $name) = @_;
 	$node->safe_psql($db, qq{
