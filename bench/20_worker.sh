@@ -13,24 +13,7 @@
 # Figures only, no assertions.
 . "$(dirname "$0")/../scripts/common.sh"
 
-# Holds /tmp/domxfer.lock unless an ancestor (e.g. `flock ... make bench`)
-# already does, which would otherwise deadlock.
-lock_held_by_ancestor() {
-	local inode holders p
-	[ -e /tmp/domxfer.lock ] || return 1
-	inode=$(stat -c %i /tmp/domxfer.lock)
-	holders=$(awk -v ino=":$inode\$" '$2 == "FLOCK" && $6 ~ ino {print $5}' /proc/locks)
-	[ -n "$holders" ] || return 1
-	p=$$
-	while [ "$p" -gt 1 ]; do
-		for h in $holders; do [ "$h" = "$p" ] && return 0; done
-		p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || return 1
-	done
-	return 1
-}
-if [ -z "${DOMXFER_BENCH_LOCKED:-}" ] && ! lock_held_by_ancestor; then
-	DOMXFER_BENCH_LOCKED=1 exec flock /tmp/domxfer.lock bash "$0" "$@"
-fi
+hold_domxfer_lock "$0" "$@"
 
 CATCHUP_ROWS=${CATCHUP_ROWS:-100000}
 LAG_ROWS=${LAG_ROWS:-1000}

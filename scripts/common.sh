@@ -74,3 +74,23 @@ cluster_stop() {
 	[ -f "$datadir/postmaster.pid" ] || return 0
 	as_run_user pg_ctl -D "$datadir" -m fast -w stop >/dev/null || true
 }
+
+# Re-runs the calling script under /tmp/domxfer.lock, which serializes the
+# system-wide `make install` of several checkouts on one machine, unless an
+# ancestor (e.g. `flock -o /tmp/domxfer.lock make bench`) already holds it,
+# since taking it again would deadlock. -o keeps servers started by the
+# script from inheriting the lock. Usage: hold_domxfer_lock "$0" "$@"
+hold_domxfer_lock() {
+	local inode holders p h
+	[ -z "${DOMXFER_LOCKED:-}" ] || return 0
+	if [ -e /tmp/domxfer.lock ]; then
+		inode=$(stat -c %i /tmp/domxfer.lock)
+		holders=$(awk -v ino=":$inode\$" '$2 == "FLOCK" && $6 ~ ino {print $5}' /proc/locks)
+		p=$$
+		while [ -n "$holders" ] && [ "$p" -gt 1 ]; do
+			for h in $holders; do [ "$h" = "$p" ] && return 0; done
+			p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || break
+		done
+	fi
+	DOMXFER_LOCKED=1 exec flock -o /tmp/domxfer.lock bash "$@"
+}

@@ -22,24 +22,7 @@
 # LOADTEST_ELIGIBLE (20000), LOADTEST_INELIGIBLE (2000), LOADTEST_HK (500).
 . "$(dirname "$0")/common.sh"
 
-# True when an ancestor process (e.g. `flock -o /tmp/domxfer.lock make
-# loadtest`) already holds the lock, which taking it again would deadlock.
-lock_held_by_ancestor() {
-	local inode holders p h
-	[ -e /tmp/domxfer.lock ] || return 1
-	inode=$(stat -c %i /tmp/domxfer.lock)
-	holders=$(awk -v ino=":$inode\$" '$2 == "FLOCK" && $6 ~ ino {print $5}' /proc/locks)
-	[ -n "$holders" ] || return 1
-	p=$$
-	while [ "$p" -gt 1 ]; do
-		for h in $holders; do [ "$h" = "$p" ] && return 0; done
-		p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || return 1
-	done
-	return 1
-}
-if [ -z "${DOMXFER_LOADTEST_LOCKED:-}" ] && ! lock_held_by_ancestor; then
-	DOMXFER_LOADTEST_LOCKED=1 exec flock -o /tmp/domxfer.lock bash "$0" "$@"
-fi
+hold_domxfer_lock "$0" "$@"
 
 DURATION=${LOADTEST_SECONDS:-180}
 PHASES=${LOADTEST_PHASES:-steady crash}
