@@ -140,10 +140,40 @@ $$;
 
 COMMENT ON FUNCTION domxfer._check_open_transfer_link() IS 'Constraint trigger: at commit, a transfer is open exactly when its domain''s open_transfer_id names it';
 
+CREATE FUNCTION domxfer._batch_checks_links()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'domxfer_batch_checks_links_now'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION domxfer._batch_checks_links() IS 'Internal: true while domxfer._decide_due_batch runs, which checks its transfers'' domain links itself (the setting domxfer.batch_checks_links, only superusers can set it)';
+
+-- Not for the rows of a worker batch (domxfer._decide_due_batch), which
+-- checks them itself in one query: per row, this check cost as much as the
+-- rest of the decision.
 CREATE CONSTRAINT TRIGGER transfers_open_transfer_link
 	AFTER INSERT OR UPDATE OF state, domain_name ON domxfer.transfers
 	DEFERRABLE INITIALLY DEFERRED
-	FOR EACH ROW EXECUTE FUNCTION domxfer._check_open_transfer_link();
+	FOR EACH ROW
+	WHEN (NOT domxfer._batch_checks_links())
+	EXECUTE FUNCTION domxfer._check_open_transfer_link();
+
+-- The background worker sleeps until the earliest deadline it knows of; a
+-- committed deadline that is earlier wakes it (src/deadline_signal.c).
+CREATE FUNCTION domxfer._note_due_at()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'domxfer_note_due_at'
+LANGUAGE C;
+
+COMMENT ON FUNCTION domxfer._note_due_at() IS 'Trigger: after commit, tells the background worker the earliest due_at the transaction wrote, so it wakes for a deadline earlier than the one it sleeps towards';
+
+CREATE TRIGGER transfers_wake_worker_on_insert
+	AFTER INSERT ON domxfer.transfers
+	FOR EACH ROW WHEN (NEW.due_at IS NOT NULL)
+	EXECUTE FUNCTION domxfer._note_due_at();
+CREATE TRIGGER transfers_wake_worker_on_update
+	AFTER UPDATE ON domxfer.transfers
+	FOR EACH ROW WHEN (NEW.due_at IS NOT NULL AND NEW.due_at IS DISTINCT FROM OLD.due_at)
+	EXECUTE FUNCTION domxfer._note_due_at();
 
 COMMENT ON COLUMN domxfer.domains.open_transfer_id IS 'The domain''s open transfer (set and cleared only by the lifecycle functions); rule R5b fails while it is set';
 
@@ -273,6 +303,8 @@ COMMENT ON FUNCTION domxfer._decide_in_side_transaction(bigint, timestamptz) IS 
 REVOKE EXECUTE ON FUNCTION
 	domxfer._refuse_event_change(),
 	domxfer._check_open_transfer_link(),
+	domxfer._note_due_at(),
+	domxfer._batch_checks_links(),
 	domxfer._auth_code_new(),
 	domxfer._auth_code_salt(),
 	domxfer._auth_code_hash(text, bytea),

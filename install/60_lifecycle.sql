@@ -271,6 +271,108 @@ $$;
 
 COMMENT ON FUNCTION domxfer._due_transfer_ids(timestamptz, integer) IS 'Internal (worker contract): locks and returns up to max_rows open transfers due at "at", earliest due first, skipping rows other sessions hold';
 
+-- The set-based form of _decide_due_transfer for a whole batch: the same
+-- outcomes, events and notifications, but one statement per table instead
+-- of a PL/pgSQL call per transfer (the catch-up after downtime was bound by
+-- those calls). Locking order as everywhere: transfers, then their domains.
+-- Any error fails the whole batch; callers then fall back to
+-- _decide_due_transfer row by row to find and set aside the failing row.
+CREATE FUNCTION domxfer._decide_due_batch(at timestamptz, max_rows integer, skip_ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_decided integer;
+	v_ids bigint[];
+	v_names text[];
+BEGIN
+	PERFORM pg_catalog.set_config('domxfer.batch_checks_links', 'on', true);
+	WITH due AS (
+		-- a pending transfer's domain is judged as it is at the deadline,
+		-- without the transfer itself (R5b) and, for the manual process,
+		-- without R9; the domain is locked for the update below
+		SELECT t.id, t.state AS from_state,
+			   CASE WHEN t.state OPERATOR(pg_catalog.=) 'auth_code_issued' THEN t.auth_code_expires_at
+					ELSE t.deadline END AS decided_at,
+			   CASE WHEN t.state OPERATOR(pg_catalog.=) 'auth_code_issued' THEN NULL
+					WHEN t.manual THEN pg_catalog.array_remove(domxfer._transfer_out_blockers(d.name,
+						d.sponsoring_registrar, d.registered_at, d.expires_at, d.last_transferred_at,
+						d.late_renewed_at, d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
+						d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
+						d.registrant_email, NULL, t.deadline), 'manual_process_required')
+					ELSE domxfer._transfer_out_blockers(d.name,
+						d.sponsoring_registrar, d.registered_at, d.expires_at, d.last_transferred_at,
+						d.late_renewed_at, d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
+						d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
+						d.registrant_email, NULL, t.deadline) END AS blockers
+		  FROM domxfer.transfers t
+		  JOIN domxfer.domains d ON d.name OPERATOR(pg_catalog.=) t.domain_name
+		 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
+		   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
+		 ORDER BY t.due_at, t.id
+		 LIMIT max_rows
+		   FOR UPDATE OF t SKIP LOCKED
+		   FOR UPDATE OF d
+	), decided AS (
+		UPDATE domxfer.transfers tr
+		   SET state = CASE WHEN due.from_state OPERATOR(pg_catalog.=) 'auth_code_issued' THEN 'expired'
+							WHEN pg_catalog.cardinality(due.blockers) OPERATOR(pg_catalog.=) 0 THEN 'completed'
+							ELSE 'rejected' END::domxfer.transfer_state,
+			   decided_at = due.decided_at,
+			   outcome_reason = CASE WHEN due.from_state OPERATOR(pg_catalog.=) 'auth_code_issued' THEN '{auth_code_expired}'
+									 WHEN pg_catalog.cardinality(due.blockers) OPERATOR(pg_catalog.=) 0 THEN '{auto_approved}'
+									 ELSE due.blockers END::text[],
+			   cancel_note = NULL,
+			   auth_code_hash = NULL,
+			   auth_code_salt = NULL
+		  FROM due
+		 WHERE tr.id OPERATOR(pg_catalog.=) due.id
+		RETURNING tr.id, tr.domain_name, tr.state, tr.gaining_registrar, tr.decided_at,
+				  tr.outcome_reason, due.from_state
+	), domains_changed AS (
+		UPDATE domxfer.domains d
+		   SET sponsoring_registrar = CASE WHEN x.state OPERATOR(pg_catalog.=) 'completed'
+										   THEN x.gaining_registrar ELSE d.sponsoring_registrar END,
+			   last_transferred_at = CASE WHEN x.state OPERATOR(pg_catalog.=) 'completed'
+										  THEN x.decided_at ELSE d.last_transferred_at END,
+			   status = CASE WHEN x.from_state OPERATOR(pg_catalog.=) 'pending'
+							 THEN d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status
+							 ELSE d.status END,
+			   open_transfer_id = NULL
+		  FROM decided x
+		 WHERE d.name OPERATOR(pg_catalog.=) x.domain_name
+		   AND (x.state OPERATOR(pg_catalog.=) 'completed'
+				OR d.open_transfer_id OPERATOR(pg_catalog.=) x.id)
+	), logged AS (
+		INSERT INTO domxfer.transfer_events (transfer_id, from_state, to_state, actor, detail)
+		SELECT x.id, x.from_state, x.state, domxfer._actor(),
+			   pg_catalog.jsonb_build_object('outcome_reason', x.outcome_reason, 'decided_at', x.decided_at)
+		  FROM decided x
+	)
+	SELECT pg_catalog.count(pg_catalog.pg_notify('domxfer_transfer',
+			   pg_catalog.jsonb_build_object('transfer_id', x.id, 'domain', x.domain_name,
+											 'state', x.state)::text) IS NULL),
+		   pg_catalog.array_agg(x.id), pg_catalog.array_agg(x.domain_name)
+	  INTO v_decided, v_ids, v_names
+	  FROM decided x;
+	PERFORM pg_catalog.set_config('domxfer.batch_checks_links', 'off', true);
+
+	-- what transfers_open_transfer_link checks per row: no domain names a
+	-- transfer that is no longer open
+	IF EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest(v_names), pg_catalog.unnest(v_ids)) AS x(name, id)
+				 JOIN domxfer.domains d ON d.name OPERATOR(pg_catalog.=) x.name
+				WHERE d.open_transfer_id OPERATOR(pg_catalog.=) x.id) THEN
+		RAISE EXCEPTION 'a domain and its decided transfer disagree about whether the transfer is open'
+			USING ERRCODE = 'integrity_constraint_violation',
+				  HINT = 'Change transfers only through the domxfer lifecycle functions.';
+	END IF;
+	RETURN v_decided;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._decide_due_batch(timestamptz, integer, bigint[]) IS 'Internal (worker contract): locks up to max_rows open transfers due at "at" (skipping rows other sessions hold and the ids in skip_ids) and decides them all set-based, each as of its own due instant, with the same outcomes, events and notifications as _decide_due_transfer; returns how many it decided';
+
 -- PL/pgSQL rather than SQL: an SQL function whose body is a sub-select is
 -- not inlined and is planned again on every call, which was most of the
 -- worker's idle cost; PL/pgSQL keeps the plan.
@@ -661,6 +763,12 @@ BEGIN
 				  DETAIL = 'Only members of domxfer_admin may decide transfers before their deadline.';
 	END IF;
 
+	-- all at once; if any transfer fails, one by one so that the others proceed
+	BEGIN
+		RETURN domxfer._decide_due_batch(at, max_rows, '{}');
+	EXCEPTION WHEN OTHERS THEN
+		NULL;
+	END;
 	v_ids := ARRAY(SELECT domxfer._due_transfer_ids(at, max_rows));
 	FOREACH v_id IN ARRAY v_ids LOOP
 		BEGIN
@@ -825,6 +933,7 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._issue_auth_code(domxfer.transfers, timestamptz, text),
 	domxfer._decide_due_transfer(bigint, timestamptz),
 	domxfer._due_transfer_ids(timestamptz, integer),
+	domxfer._decide_due_batch(timestamptz, integer, bigint[]),
 	domxfer._next_due_at(),
 	domxfer._settle_transfer(bigint, timestamptz),
 	domxfer._lock_transfer(bigint, timestamptz),

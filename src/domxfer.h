@@ -10,6 +10,7 @@ extern char *domxfer_registrar_id;
 extern char *domxfer_database;
 extern int	domxfer_naptime_ms;
 extern int	domxfer_batch_size;
+extern bool domxfer_batch_checks_links;
 
 extern void domxfer_init_settings(void);
 

@@ -4,6 +4,7 @@
  */
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
@@ -13,6 +14,7 @@ char	   *domxfer_registrar_id = NULL;
 char	   *domxfer_database = NULL;
 int			domxfer_naptime_ms = 1000;
 int			domxfer_batch_size = 100;
+bool		domxfer_batch_checks_links = false;
 
 /* Defines every domxfer.* setting and reserves the prefix. */
 void
@@ -67,6 +69,21 @@ domxfer_init_settings(void)
 							0,
 							NULL, NULL, NULL);
 
+	/*
+	 * Set (transaction-locally) only by domxfer._decide_due_batch, which
+	 * checks the domain links of the transfers it decides itself, set-based,
+	 * so the deferred per-row check need not run for them. PGC_SUSET: an
+	 * application cannot switch the check off.
+	 */
+	DefineCustomBoolVariable("domxfer.batch_checks_links",
+							 "Internal: the running batch checks its transfers' domain links itself.",
+							 NULL,
+							 &domxfer_batch_checks_links,
+							 false,
+							 PGC_SUSET,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
+							 NULL, NULL, NULL);
+
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("domxfer");
 #else
@@ -85,4 +102,17 @@ domxfer_require_registrar_id(void)
 				 errdetail("Rule R1 compares each domain's sponsoring registrar with this registrar's identifier."),
 				 errhint("Set domxfer.registrar_id in postgresql.conf or with ALTER DATABASE ... SET.")));
 	return domxfer_registrar_id;
+}
+
+PG_FUNCTION_INFO_V1(domxfer_batch_checks_links_now);
+
+/*
+ * domxfer._batch_checks_links(): the setting, read through the library so
+ * that the trigger's WHEN clause never sees a placeholder an unprivileged
+ * session set before the library was loaded.
+ */
+Datum
+domxfer_batch_checks_links_now(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(domxfer_batch_checks_links);
 }

@@ -4,12 +4,21 @@
  *	  and domxfer.worker_status() which reports what it is doing.
  *
  * The worker only schedules: which transfers are due and what their outcome
- * is are decided by the SQL functions domxfer._due_transfer_ids(),
- * domxfer._decide_due_transfer() and domxfer._next_due_at(), which it calls
- * through SPI.  Each batch is one transaction, so a crash at any point leaves
- * every transfer either decided (with its event) or still open, never half
- * done; rows are locked FOR UPDATE SKIP LOCKED, so applications never wait
- * for the worker and a restarted worker cannot decide a row twice.
+ * is are decided by the SQL functions domxfer._decide_due_batch() (a whole
+ * batch, set-based), domxfer._due_transfer_ids() with
+ * domxfer._decide_due_transfer() (row by row, to find a failing row) and
+ * domxfer._next_due_at(), which it calls through SPI.  Each batch is one
+ * transaction, so a crash at any point leaves every transfer either decided
+ * (with its event) or still open, never half done; rows are locked FOR
+ * UPDATE SKIP LOCKED, so applications never wait for the worker and a
+ * restarted worker cannot decide a row twice.
+ *
+ * Between passes the worker sleeps until the earliest deadline it knows of,
+ * waking every naptime to look at a time stamp in shared memory, not at the
+ * database: a commit that gives a transfer an earlier deadline lowers that
+ * time stamp (and sets the worker's latch), see domxfer_worker_note_due().
+ * Only every FULL_CHECK_NAPTIMES does it look at the database regardless,
+ * for deadlines written with triggers disabled.
  */
 #include "postgres.h"
 
@@ -51,6 +60,12 @@
 #define RETRY_NAPTIMES		10
 #define RETRY_MAX_MS		(600 * 1000)
 
+/* Idle, the worker still runs a pass every this many naptimes. */
+#define FULL_CHECK_NAPTIMES	60
+
+/* No deadline known: later than any timestamp. */
+#define NO_DEADLINE			DT_NOEND
+
 /* The worker's state, written by the worker and read by worker_status(). */
 typedef struct WorkerShared
 {
@@ -62,6 +77,9 @@ typedef struct WorkerShared
 	TimestampTz started_at;
 	TimestampTz last_run_at;
 	TimestampTz next_due_at;
+	/* the worker's next wake-up: next_due_at, or earlier if a commit said so */
+	TimestampTz wake_at;
+	Latch	   *latch;				/* the worker's latch, while pid != 0 */
 	TimestampTz last_error_at;
 	int64		decided_total;
 	int64		failed_total;
@@ -118,6 +136,7 @@ worker_shmem_startup(void)
 		memset(worker_shared, 0, sizeof(WorkerShared));
 		SpinLockInit(&worker_shared->mutex);
 		strlcpy(worker_shared->state, "not started", STATE_LEN);
+		worker_shared->wake_at = NO_DEADLINE;
 		strlcpy(worker_shared->database, domxfer_database, NAMEDATALEN);
 		worker_shared->naptime_ms = domxfer_naptime_ms;
 		worker_shared->batch_size = domxfer_batch_size;
@@ -164,6 +183,44 @@ set_state(const char *state)
 	SpinLockRelease(&worker_shared->mutex);
 }
 
+/*
+ * Called after a commit that gave some transfer the deadline (or code expiry)
+ * "due": wakes the worker if that is earlier than what it sleeps towards.
+ * Runs in any backend, after the commit became visible, so a pass that
+ * starts after this sees the row, and one that started before has reset
+ * wake_at before its snapshot and finds it lowered here when it ends.
+ */
+void
+domxfer_worker_note_due(TimestampTz due)
+{
+	Latch	   *latch = NULL;
+
+	if (worker_shared == NULL)
+		return;
+	SpinLockAcquire(&worker_shared->mutex);
+	if (due < worker_shared->wake_at)
+	{
+		worker_shared->wake_at = due;
+		if (worker_shared->pid != 0)
+			latch = worker_shared->latch;
+	}
+	SpinLockRelease(&worker_shared->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+/* The worker's next wake-up, NO_DEADLINE if none. */
+static TimestampTz
+read_wake_at(void)
+{
+	TimestampTz wake_at;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	wake_at = worker_shared->wake_at;
+	SpinLockRelease(&worker_shared->mutex);
+	return wake_at;
+}
+
 /* Publishes an error message; the worker's only writer of last_error. */
 static void
 record_error(const char *message)
@@ -201,6 +258,7 @@ worker_on_exit(int code, Datum arg)
 {
 	SpinLockAcquire(&worker_shared->mutex);
 	worker_shared->pid = 0;
+	worker_shared->latch = NULL;
 	strlcpy(worker_shared->state, code == 0 ? "stopped" : "restarting", STATE_LEN);
 	SpinLockRelease(&worker_shared->mutex);
 }
@@ -310,10 +368,17 @@ in_retry_backoff(int64 transfer_id, TimestampTz now)
 	return failed != NULL && failed->retry_at > now;
 }
 
-/* Saved plans of the three SQL calls (prepared once, re-planned by PostgreSQL after DDL). */
+/* Saved plans of the SQL calls (prepared once, re-planned by PostgreSQL after DDL). */
 static SPIPlanPtr next_due_plan = NULL;
+static SPIPlanPtr batch_plan = NULL;
 static SPIPlanPtr due_ids_plan = NULL;
 static SPIPlanPtr decide_plan = NULL;
+
+/* Set when a set-based batch failed: the next pass goes row by row. */
+static bool batch_failed = false;
+
+/* Marks *deciding while a whole batch, not one transfer, is being decided. */
+#define DECIDING_BATCH		(-1)
 
 /* Prepares a statement once for the life of the process. */
 static SPIPlanPtr
@@ -356,6 +421,48 @@ typedef struct PassResult
 	int			decided;
 } PassResult;
 
+/* The transfers waiting for a retry after a failure, as an int8[] Datum. */
+static Datum
+transfers_in_backoff(TimestampTz now)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(failed_count, 1));
+	int			n = 0;
+
+	for (int i = 0; i < failed_count; i++)
+		if (failed_transfers[i].retry_at > now)
+			ids[n++] = Int64GetDatum(failed_transfers[i].transfer_id);
+	return PointerGetDatum(construct_array(ids, n, INT8OID, sizeof(int64),
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * Locks up to batch_size due transfers and decides them in one statement,
+ * leaving out those waiting for a retry.  An error here fails the whole
+ * batch; the next pass then goes row by row (decide_due_rows).
+ */
+static void
+decide_due_set(PassResult *pass, volatile int64 *deciding)
+{
+	Oid			types[3] = {TIMESTAMPTZOID, INT4OID, INT8ARRAYOID};
+	Datum		args[3];
+	bool		isnull;
+	int			decided;
+
+	args[0] = TimestampTzGetDatum(pass->batch_at);
+	args[1] = Int32GetDatum(domxfer_batch_size);
+	args[2] = transfers_in_backoff(pass->batch_at);
+	keep_plan(&batch_plan, "SELECT domxfer._decide_due_batch($1, $2, $3)", 3, types);
+	*deciding = DECIDING_BATCH;
+	if (SPI_execute_plan(batch_plan, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "domxfer._decide_due_batch() did not return a row");
+	*deciding = 0;
+	decided = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	pass->decided += decided;
+	/* every transfer the batch locked is decided, so a full batch means more may be due */
+	pass->batch_was_full = (decided >= domxfer_batch_size);
+}
+
 /*
  * Locks up to batch_size due transfers and decides each, all in the pass's
  * transaction.  *deciding names the transfer being decided, for the caller's
@@ -363,7 +470,7 @@ typedef struct PassResult
  * so a few bad rows cannot starve the others.
  */
 static void
-decide_due_batch(PassResult *pass, volatile int64 *deciding)
+decide_due_rows(PassResult *pass, volatile int64 *deciding)
 {
 	Oid			list_types[2] = {TIMESTAMPTZOID, INT4OID};
 	Oid			decide_types[2] = {INT8OID, TIMESTAMPTZOID};
@@ -410,9 +517,10 @@ decide_due_batch(PassResult *pass, volatile int64 *deciding)
 }
 
 /*
- * Undoes a pass whose decision of one transfer raised an error: the whole
- * transaction rolls back (nothing of the batch is kept), the transfer is
- * remembered for a later retry, and the next pass decides the others.
+ * Undoes a pass whose decision of one transfer (or of a whole batch) raised
+ * an error: the whole transaction rolls back (nothing of the batch is kept).
+ * A failed transfer is remembered for a later retry and the next pass
+ * decides the others; after a failed batch the next pass goes row by row.
  */
 static void
 abandon_pass(int64 transfer_id, MemoryContext keep_cxt)
@@ -427,6 +535,17 @@ abandon_pass(int64 transfer_id, MemoryContext keep_cxt)
 	AbortCurrentTransaction();
 	MemoryContextSwitchTo(keep_cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
+
+	if (transfer_id == DECIDING_BATCH)
+	{
+		/* which row failed is found by the next pass, row by row */
+		batch_failed = true;
+		ereport(DEBUG1,
+				(errmsg("domxfer worker: a batch failed, deciding its transfers one by one: %s",
+						edata->message)));
+		FreeErrorData(edata);
+		return;
+	}
 
 	snprintf(message, sizeof(message), "transfer %lld: %s", (long long) transfer_id, edata->message);
 	record_error(message);
@@ -460,6 +579,11 @@ run_one_pass(MemoryContext keep_cxt)
 	PassResult	pass = {0};
 	volatile int64 deciding = 0;
 
+	/* commits that are not in this pass's snapshot lower wake_at again */
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->wake_at = NO_DEADLINE;
+	SpinLockRelease(&worker_shared->mutex);
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	pass.extension_installed = OidIsValid(get_extension_oid("domxfer", true));
@@ -478,7 +602,13 @@ run_one_pass(MemoryContext keep_cxt)
 		if (pass.next_due_at != 0 && pass.next_due_at <= pass.batch_at)
 		{
 			pgstat_report_activity(STATE_RUNNING, "domxfer worker: deciding due transfers");
-			decide_due_batch(&pass, &deciding);
+			if (batch_failed)
+			{
+				batch_failed = false;
+				decide_due_rows(&pass, &deciding);
+			}
+			else
+				decide_due_set(&pass, &deciding);
 			pass.next_due_at = query_next_due_at();
 		}
 		SPI_finish();
@@ -505,33 +635,39 @@ run_one_pass(MemoryContext keep_cxt)
 	worker_shared->decided_total += pass.decided;
 	worker_shared->last_run_at = pass.batch_at;
 	worker_shared->next_due_at = pass.next_due_at;
+	if (pass.next_due_at != 0)
+		worker_shared->wake_at = Min(worker_shared->wake_at, pass.next_due_at);
 	SpinLockRelease(&worker_shared->mutex);
 	return pass;
 }
 
 /*
- * How long to sleep after a pass: not at all while a full batch suggests more
- * is due; until the next deadline if that comes before naptime; naptime when
- * nothing is open or the earliest due transfer could not be taken (locked by
- * another session or failing), so such a row never makes the worker spin.
+ * Whether to look at the database now: after a pass that left work (a failed
+ * row, a full batch) or found no extension; once the earliest known deadline
+ * has come (also when that transfer could not be taken: locked by another
+ * session or waiting for a retry, so it is tried again every naptime); and
+ * every FULL_CHECK_NAPTIMES regardless.
  */
-static long
-sleep_ms_after(const PassResult *pass)
+static bool
+pass_is_due(const PassResult *last, TimestampTz last_pass_at, TimestampTz now)
 {
-	TimestampTz now = GetCurrentTimestamp();
-	int64		until_due;
+	if (!last->extension_installed || last->row_failed || last->batch_was_full)
+		return true;
+	if (read_wake_at() <= now)
+		return true;
+	return now - last_pass_at >= (int64) FULL_CHECK_NAPTIMES * domxfer_naptime_ms * 1000;
+}
 
-	if (pass->row_failed || pass->batch_was_full)
-		return 0;
-	if (!pass->extension_installed || pass->next_due_at == 0)
+/* How long to sleep: until the wake-up time, rounded up, at most naptime. */
+static long
+sleep_ms_until_wake(TimestampTz now)
+{
+	TimestampTz wake_at = read_wake_at();
+
+	if (wake_at <= now)
 		return domxfer_naptime_ms;
-	if (pass->next_due_at <= pass->batch_at)
-		return domxfer_naptime_ms;
-	until_due = pass->next_due_at - now;
-	if (until_due <= 0)
-		return 0;
 	/* round up so the worker wakes at or just after the deadline */
-	return (long) Min((until_due + 999) / 1000, (int64) domxfer_naptime_ms);
+	return (long) Min((wake_at - now + 999) / 1000, (int64) domxfer_naptime_ms);
 }
 
 /* The worker process: decides due transfers until told to stop. */
@@ -540,6 +676,8 @@ domxfer_worker_main(Datum main_arg)
 {
 	MemoryContext pass_cxt;
 	bool		database_missing;
+	PassResult	last = {0};
+	TimestampTz last_pass_at = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -548,6 +686,7 @@ domxfer_worker_main(Datum main_arg)
 	domxfer_in_worker = true;
 	SpinLockAcquire(&worker_shared->mutex);
 	worker_shared->pid = MyProcPid;
+	worker_shared->latch = MyLatch;
 	worker_shared->started_at = GetCurrentTimestamp();
 	worker_shared->next_due_at = 0;
 	strlcpy(worker_shared->state, "starting", STATE_LEN);
@@ -568,23 +707,26 @@ domxfer_worker_main(Datum main_arg)
 
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "domxfer worker pass",
 									 ALLOCSET_DEFAULT_SIZES);
-	for (;;)
+	for (bool first = true;; first = false)
 	{
-		PassResult	pass;
-		long		sleep_ms;
+		TimestampTz now;
 
 		CHECK_FOR_INTERRUPTS();
 		reload_settings_if_asked();
 
-		MemoryContextSwitchTo(pass_cxt);
-		pass = run_one_pass(pass_cxt);
-		set_state(pass.extension_installed ? "running" : "extension not installed");
-		sleep_ms = sleep_ms_after(&pass);
-		MemoryContextSwitchTo(TopMemoryContext);
-		MemoryContextReset(pass_cxt);
-
-		if (sleep_ms > 0)
-			sleep_on_latch(sleep_ms);
+		now = GetCurrentTimestamp();
+		if (first || pass_is_due(&last, last_pass_at, now))
+		{
+			MemoryContextSwitchTo(pass_cxt);
+			last = run_one_pass(pass_cxt);
+			set_state(last.extension_installed ? "running" : "extension not installed");
+			MemoryContextSwitchTo(TopMemoryContext);
+			MemoryContextReset(pass_cxt);
+			last_pass_at = now = GetCurrentTimestamp();
+			if (last.row_failed || last.batch_was_full)
+				continue;
+		}
+		sleep_on_latch(sleep_ms_until_wake(now));
 	}
 }
 

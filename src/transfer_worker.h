@@ -7,8 +7,13 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /* Registers the worker and its shared memory; a no-op unless preloaded. */
 extern void domxfer_init_worker(void);
+
+/* After a commit that set a transfer's due time: wakes the worker if earlier. */
+extern void domxfer_worker_note_due(TimestampTz due);
 
 /* Entry point of the worker process (looked up by name by the postmaster). */
 extern PGDLLEXPORT void domxfer_worker_main(Datum main_arg);

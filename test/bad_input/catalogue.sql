@@ -354,6 +354,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._tld_policy_before_delete()', $c$SELECT domxfer._tld_policy_before_delete()$c$, NULL, '0A000', 'trigger function called directly'),
 ('domxfer._refuse_event_change()', $c$SELECT domxfer._refuse_event_change()$c$, NULL, '0A000', 'trigger function called directly'),
 ('domxfer._check_open_transfer_link()', $c$SELECT domxfer._check_open_transfer_link()$c$, NULL, '0A000', 'trigger function called directly'),
+('domxfer._note_due_at()', $c$SELECT domxfer._note_due_at()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
 ('domxfer._refuse_event_change()', $c$SELECT domxfer._refuse_event_change()$c$, 'domxfer_app', '42501', 'wrong role'),
 
 -- internal functions: the application may not call them ...
@@ -362,6 +363,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._auth_code_hash(text,bytea)', $c$SELECT domxfer._auth_code_hash('x', '\x00')$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._auth_code_matches(text,bytea,bytea)', $c$SELECT domxfer._auth_code_matches('x', '\x00', '\x00')$c$, 'domxfer_app', '42501', 'internal: no oracle for guesses'),
 ('domxfer._actor()', $c$SELECT domxfer._actor()$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._batch_checks_links()', $c$SELECT domxfer._batch_checks_links()$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._outer_role()', $c$SELECT domxfer._outer_role()$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._record_failed_auth_attempt(bigint,bytea)', $c$SELECT domxfer._record_failed_auth_attempt({auth_code_issued}, '\x00')$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._decide_in_side_transaction(bigint,timestamp with time zone)', $c$SELECT domxfer._decide_in_side_transaction({pending}, 'infinity')$c$, 'domxfer_app', '42501', 'internal: no deciding before the deadline'),
@@ -377,6 +379,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._issue_auth_code(domxfer.transfers,timestamp with time zone,text)', $c$SELECT domxfer._issue_auth_code(NULL, now(), 'x')$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._decide_due_transfer(bigint,timestamp with time zone)', $c$SELECT domxfer._decide_due_transfer({pending}, 'infinity')$c$, 'domxfer_app', '42501', 'internal: no deciding before the deadline'),
 ('domxfer._due_transfer_ids(timestamp with time zone,integer)', $c$SELECT domxfer._due_transfer_ids('infinity', 1)$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._decide_due_batch(timestamp with time zone,integer,bigint[])', $c$SELECT domxfer._decide_due_batch('infinity', 1, '{}')$c$, 'domxfer_app', '42501', 'internal: no deciding before the deadline'),
 ('domxfer._next_due_at()', $c$SELECT domxfer._next_due_at()$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._settle_transfer(bigint,timestamp with time zone)', $c$SELECT domxfer._settle_transfer({pending}, now())$c$, 'domxfer_app', '42501', 'internal: it returns the hash'),
 ('domxfer._lock_transfer(bigint,timestamp with time zone)', $c$SELECT domxfer._lock_transfer({pending}, now())$c$, 'domxfer_app', '42501', 'internal'),
@@ -408,11 +411,15 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._add_working_days(timestamp with time zone,integer,text,text)', $c$SELECT domxfer._add_working_days(now(), -5, 'UTC', '*')$c$, NULL, '00000', 'negative count: the end of the start day'),
 ('domxfer._raise_not_eligible(text,text[])', $c$SELECT domxfer._raise_not_eligible(repeat('x', 1048576), ARRAY[repeat('y', 1048576)])$c$, NULL, '55000', 'raises with 1 MB in the message'),
 ('domxfer._actor()', $c$SELECT domxfer._actor()$c$, NULL, '00000', 'the superuser'),
+('domxfer._batch_checks_links()', $c$SELECT domxfer._batch_checks_links()$c$, NULL, '00000', 'false outside a batch'),
 ('domxfer._outer_role()', $c$SELECT domxfer._outer_role()$c$, NULL, '00000', 'the superuser'),
 ('domxfer._auth_code_new()', $c$SELECT domxfer._auth_code_new()$c$, NULL, '00000', 'a code, stored nowhere'),
 ('domxfer._auth_code_salt()', $c$SELECT domxfer._auth_code_salt()$c$, NULL, '00000', 'a salt, stored nowhere'),
 ('domxfer._next_due_at()', $c$SELECT domxfer._next_due_at()$c$, NULL, '00000', 'read only'),
 ('domxfer._due_transfer_ids(timestamp with time zone,integer)', $c$SELECT domxfer._due_transfer_ids('-infinity', 2147483647)$c$, NULL, '00000', 'nothing due at -infinity'),
+('domxfer._decide_due_batch(timestamp with time zone,integer,bigint[])', $c$SELECT domxfer._decide_due_batch('-infinity', 2147483647, '{}')$c$, NULL, '00000', 'nothing due at -infinity'),
+('domxfer._decide_due_batch(timestamp with time zone,integer,bigint[])', $c$SELECT domxfer._decide_due_batch('-infinity', -1, '{}')$c$, NULL, '2201W', 'negative batch size'),
+('domxfer._decide_due_batch(timestamp with time zone,integer,bigint[])', $c$SELECT domxfer._decide_due_batch('-infinity', 10, ARRAY[NULL]::bigint[])$c$, NULL, '00000', 'a NULL among the ids to skip: nothing due, nothing skipped wrongly'),
 ('domxfer._blockers_ignoring_own(domxfer.domains,timestamp with time zone,boolean)', $c$SELECT domxfer._blockers_ignoring_own(bad_input.row('x.example', '-infinity', 'infinity'), 'infinity', NULL)$c$, NULL, '22008', 'infinite instants, NULL manual flag: refused');
 
 -- Direct writes the tables must refuse (as the superuser, so only the
