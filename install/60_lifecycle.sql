@@ -296,18 +296,15 @@ BEGIN
 			   CASE WHEN t.state OPERATOR(pg_catalog.=) 'auth_code_issued' THEN t.auth_code_expires_at
 					ELSE t.deadline END AS decided_at,
 			   CASE WHEN t.state OPERATOR(pg_catalog.=) 'auth_code_issued' THEN NULL
-					WHEN t.manual THEN pg_catalog.array_remove(domxfer._transfer_out_blockers(d.name,
-						d.sponsoring_registrar, d.registered_at, d.expires_at, d.last_transferred_at,
-						d.late_renewed_at, d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
-						d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
-						d.registrant_email, NULL, t.deadline), 'manual_process_required')
-					ELSE domxfer._transfer_out_blockers(d.name,
-						d.sponsoring_registrar, d.registered_at, d.expires_at, d.last_transferred_at,
-						d.late_renewed_at, d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
-						d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
-						d.registrant_email, NULL, t.deadline) END AS blockers
+					WHEN t.manual THEN pg_catalog.array_remove(b.blockers, 'manual_process_required')
+					ELSE b.blockers END AS blockers
 		  FROM domxfer.transfers t
 		  JOIN domxfer.domains d ON d.name OPERATOR(pg_catalog.=) t.domain_name
+		 CROSS JOIN LATERAL domxfer._transfer_out_blockers(d.name, d.sponsoring_registrar,
+				d.registered_at, d.expires_at, d.last_transferred_at, d.late_renewed_at,
+				d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
+				d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
+				d.registrant_email, NULL, t.deadline) AS b(blockers)
 		 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
 		   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
 		 ORDER BY t.due_at, t.id
