@@ -286,12 +286,19 @@ LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION domxfer._outer_role() IS 'Internal: the role the caller acts as, seen from inside a SECURITY DEFINER function';
 
-CREATE FUNCTION domxfer._record_failed_auth_attempt(transfer_id bigint, salt bytea)
+CREATE FUNCTION domxfer._check_auth_code_in_side_transaction(transfer_id bigint, salt bytea, code text, at timestamptz)
 RETURNS integer
-AS 'MODULE_PATHNAME', 'domxfer_record_failed_auth_attempt'
+AS 'MODULE_PATHNAME', 'domxfer_check_auth_code_in_side_transaction'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION domxfer._record_failed_auth_attempt(bigint, bytea) IS 'Internal: counts a wrong auth code in a separate committed transaction (a short-lived background worker), so the count survives the caller''s 28P01 error; returns the new count or NULL';
+COMMENT ON FUNCTION domxfer._check_auth_code_in_side_transaction(bigint, bytea, text, timestamptz) IS 'Internal: compares a presented auth code in a separate committed transaction (a short-lived background worker running domxfer._check_auth_code) that counts a wrong one, so the count survives the caller''s 28P01 error; 0 if right, the new failed-attempt count if wrong, NULL if the code identified by salt is no longer current. Raises without any comparison when no worker slot frees up within 1 s (53000) or the worker cannot lock the transfer within 1 s (55P03)';
+
+CREATE FUNCTION domxfer._written_by_this_transaction(xid xid)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'domxfer_written_by_this_transaction'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION domxfer._written_by_this_transaction(xid) IS 'Internal: whether a row version''s xmin is the calling transaction or one of its live subtransactions, i.e. whether this very transaction wrote it';
 
 CREATE FUNCTION domxfer._decide_in_side_transaction(transfer_id bigint, at timestamptz)
 RETURNS boolean
@@ -311,6 +318,7 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._auth_code_matches(text, bytea, bytea),
 	domxfer._actor(),
 	domxfer._outer_role(),
-	domxfer._record_failed_auth_attempt(bigint, bytea),
+	domxfer._check_auth_code_in_side_transaction(bigint, bytea, text, timestamptz),
+	domxfer._written_by_this_transaction(xid),
 	domxfer._decide_in_side_transaction(bigint, timestamptz)
 FROM PUBLIC;

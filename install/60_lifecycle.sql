@@ -464,6 +464,37 @@ $$;
 
 COMMENT ON FUNCTION domxfer._count_failed_auth_attempt(bigint, bytea) IS 'Internal: counts a wrong code against the transfer''s current code (identified by its salt); the 5th revokes it; returns the new count, NULL if the code changed';
 
+-- A presented code, compared by the side-transaction worker (after it has
+-- locked the transfer) and counted there if wrong, in one transaction: the
+-- only place where a code from outside the transaction that issued it is
+-- ever compared.
+CREATE FUNCTION domxfer._check_auth_code(transfer_id bigint, salt bytea, code text, at timestamptz)
+RETURNS integer
+LANGUAGE plpgsql STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t domxfer.transfers;
+BEGIN
+	SELECT * INTO t FROM domxfer.transfers tr
+	 WHERE tr.id OPERATOR(pg_catalog.=) _check_auth_code.transfer_id
+	   FOR NO KEY UPDATE;
+	IF NOT FOUND
+	   OR t.state OPERATOR(pg_catalog.<>) 'auth_code_issued'
+	   OR t.auth_code_hash IS NULL
+	   OR t.auth_code_salt IS DISTINCT FROM _check_auth_code.salt
+	   OR t.auth_code_expires_at OPERATOR(pg_catalog.<=) _check_auth_code.at THEN
+		RETURN NULL;			-- used, replaced, revoked or expired meanwhile: nothing to compare
+	END IF;
+	IF domxfer._auth_code_matches(code, t.auth_code_salt, t.auth_code_hash) THEN
+		RETURN 0;
+	END IF;
+	RETURN domxfer._count_failed_auth_attempt(t.id, t.auth_code_salt);
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._check_auth_code(bigint, bytea, text, timestamptz) IS 'Internal (run by the side-transaction worker): locks the transfer and, if the code identified by salt is still current, unrevoked and unexpired at "at", compares the presented code in constant time; 0 if right, else counts it (the 5th revokes the code) and returns the new count; NULL if there was nothing to compare';
+
 CREATE FUNCTION domxfer._add_working_days(start timestamptz, n integer, time_zone text, tld text)
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -579,6 +610,7 @@ DECLARE
 	t domxfer.transfers;
 	d domxfer.domains;
 	v_salt bytea;
+	v_own boolean;
 	v_count integer;
 	v_blockers text[];
 BEGIN
@@ -601,8 +633,6 @@ BEGIN
 			USING ERRCODE = 'invalid_password', DETAIL = 'No auth code has been issued for this domain.';
 	END IF;
 
-	-- verify without locking the row: a wrong code is counted by a separate
-	-- transaction, which must not wait for a lock we hold
 	t := domxfer._settle_transfer(v_open, v_now);
 	IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued' THEN
 		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
@@ -620,16 +650,83 @@ BEGIN
 				  HINT = 'The holder can have a new code issued.';
 	END IF;
 	v_salt := t.auth_code_salt;
-	IF NOT domxfer._auth_code_matches(auth_code, v_salt, t.auth_code_hash) THEN
-		v_count := domxfer._record_failed_auth_attempt(t.id, v_salt);
+
+	-- Where the presented code may be compared. A guess that is compared must
+	-- be counted, and the count must survive the 28P01 error, which rolls
+	-- back this transaction's writes: so the code is compared only in a
+	-- committed side transaction that counts a wrong one (below), and when
+	-- that cannot run, not at all.
+	--
+	-- The one exception: the row version carrying the code was written by
+	-- this very transaction (its xmin is ours, see _written_by_this_transaction).
+	-- Applications cannot write transfers. Of the functions that can, those
+	-- that leave a row in state auth_code_issued with a code in it issue
+	-- that code and return it in plain text to the transaction that called
+	-- them (request_transfer_out, reissue_auth_code, approve_manual_transfer);
+	-- _count_failed_auth_attempt only ever runs in a side transaction. Only
+	-- the table's owner or a superuser could write the row otherwise, and
+	-- they can read the hash anyway. So a code compared here was handed to
+	-- this transaction a moment ago, and nothing can be learnt by guessing
+	-- it. No other transaction can use it yet (a side transaction could not
+	-- see it, or would wait for our lock), and a wrong code raises 28P01,
+	-- which rolls the code itself back; a caller that catches the error
+	-- still holds the very code it guessed at. Once committed, the row's
+	-- xmin is not current in any transaction, and every later attempt takes
+	-- the counted path. This keeps request and receive in one transaction
+	-- working, without a worker.
+	SELECT domxfer._written_by_this_transaction(tr.xmin) INTO v_own
+	  FROM domxfer.transfers tr
+	 WHERE tr.id OPERATOR(pg_catalog.=) t.id
+	   AND tr.auth_code_salt OPERATOR(pg_catalog.=) v_salt;
+	IF v_own THEN
+		IF NOT domxfer._auth_code_matches(auth_code, v_salt, t.auth_code_hash) THEN
+			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+				USING ERRCODE = 'invalid_password',
+					  DETAIL = 'The auth code is wrong. It was issued in this same transaction, so the attempt is not counted.';
+		END IF;
+	ELSE
+		-- A transaction that holds the transfer (a concurrent request with
+		-- the right code, a reissue, a cancellation) is waited for here,
+		-- like any writer would, rather than by the side transaction, which
+		-- gives up after 1 s. The lock is taken in a subtransaction and
+		-- released at once, so that the side transaction can take it.
+		BEGIN
+			PERFORM FROM domxfer.transfers tr
+			 WHERE tr.id OPERATOR(pg_catalog.=) t.id
+			   FOR NO KEY UPDATE;
+			RAISE SQLSTATE 'DXW01';
+		EXCEPTION WHEN SQLSTATE 'DXW01' THEN
+			NULL;
+		END;
+		SELECT * INTO STRICT t FROM domxfer.transfers tr WHERE tr.id OPERATOR(pg_catalog.=) t.id;
+		IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued'
+		   OR t.auth_code_salt IS DISTINCT FROM v_salt THEN
+			-- nothing compared: the code presented is not current any more
+			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+				USING ERRCODE = 'invalid_password',
+					  DETAIL = 'The auth code has just been used, replaced or revoked, or its transfer has just ended.';
+		END IF;
+
+		-- Compared (and a wrong one counted) only in the committed side
+		-- transaction; when that cannot run (53000) or cannot lock the
+		-- transfer (55P03, e.g. this transaction holds it) it raises without
+		-- comparing, so the right and a wrong code get the same error.
+		v_count := domxfer._check_auth_code_in_side_transaction(t.id, v_salt, auth_code, v_now);
+		IF v_count IS NULL THEN
+			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+				USING ERRCODE = 'invalid_password',
+					  DETAIL = 'The auth code has just been used or replaced.';
+		END IF;
 		IF v_count OPERATOR(pg_catalog.>=) 5 THEN
 			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code is wrong. After 5 failed attempts the code has been revoked.',
 					  HINT = 'The holder can have a new code issued.';
 		END IF;
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
-			USING ERRCODE = 'invalid_password', DETAIL = 'The auth code is wrong.';
+		IF v_count OPERATOR(pg_catalog.>) 0 THEN
+			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+				USING ERRCODE = 'invalid_password', DETAIL = 'The auth code is wrong.';
+		END IF;
 	END IF;
 
 	-- the right code: lock, and make sure it is still the current code
@@ -666,7 +763,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request. The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code)';
+COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request. The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code). The code is compared only in a committed side transaction (a short-lived background worker) that counts a wrong one; when no worker slot frees up within 1 s (53000) or the worker cannot lock the transfer within 1 s (55P03), nothing is compared or counted and the right and a wrong code get the same error: retry. A code issued in the calling transaction itself is compared in that transaction, without a worker and without counting';
 
 -- Lifecycle steps 3 and 4
 
@@ -935,6 +1032,7 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._settle_transfer(bigint, timestamptz),
 	domxfer._lock_transfer(bigint, timestamptz),
 	domxfer._count_failed_auth_attempt(bigint, bytea),
+	domxfer._check_auth_code(bigint, bytea, text, timestamptz),
 	domxfer._add_working_days(timestamptz, integer, text, text),
 	domxfer.request_transfer_out(text),
 	domxfer.reissue_auth_code(bigint),

@@ -1,7 +1,8 @@
 -- The transfer-out lifecycle: auth codes, every step, every refusal with its
 -- SQLSTATE, the audit log and "the deadline is the truth".
--- Rows are committed (the failed-attempt recorder and the side-transaction
--- decisions run in transactions of their own) and removed at the end.
+-- Rows are committed (codes are checked, and decisions taken, by side
+-- transactions of their own, which see committed rows only) and removed at
+-- the end.
 SET TimeZone = 'UTC';
 
 -- try(sql): 'ok', or the error's SQLSTATE, message, DETAIL and HINT, with
@@ -27,7 +28,8 @@ END $$;
 
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 SELECT n || '.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.net'
-  FROM unnest(ARRAY['lc-main', 'lc-cancel', 'lc-approve', 'lc-flip', 'lc-edge', 'lc-expire', 'lc-unique']) AS n;
+  FROM unnest(ARRAY['lc-main', 'lc-cancel', 'lc-approve', 'lc-flip', 'lc-edge', 'lc-expire', 'lc-unique',
+				   'lc-sametx', 'lc-busy']) AS n;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email, unpaid)
 VALUES ('lc-young.example', 'regress-registrar', now() - interval '10 days', now() + interval '355 days', 'holder@example.net', true),
 	   ('lc-other.example', 'another-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.net', false),
@@ -76,7 +78,8 @@ SELECT domxfer._auth_code_matches('', s, domxfer._auth_code_hash('', s)) AS empt
 SELECT pg_temp.try($$SELECT domxfer._auth_code_hash('abc', '\x0102')$$);
 
 -- 4. receive_transfer_request refusals; each wrong code is counted although
--- the call fails, and the 5th revokes the code
+-- the call fails (it is compared only in the committed side transaction that
+-- counts it), and the 5th revokes the code
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', NULL, 'gainer')$$);
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', 'x', '')$$);
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', 'x', 'regress-registrar')$$);
@@ -230,6 +233,54 @@ UPDATE domxfer.transfers
 COMMIT;
 \set VERBOSITY default
 SELECT domxfer.cancel_transfer_out(:unique_id);
+
+-- 14. a code issued in the caller's own, still open transaction is compared
+-- in that transaction (no side transaction could see it), without counting:
+-- the caller was handed that very code
+BEGIN;
+SELECT transfer_id AS sametx_id, auth_code AS sametx_code FROM domxfer.request_transfer_out('lc-sametx.example') \gset
+SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-sametx.example', 'wrong-sametx', 'gainer')$$) AS wrong_code;
+SELECT state, failed_attempts, auth_code_hash IS NOT NULL AS has_code FROM domxfer.transfers WHERE id = :sametx_id;
+SELECT domxfer.receive_transfer_request('lc-sametx.example', :'sametx_code', 'gainer') = :sametx_id AS accepted;
+COMMIT;
+SELECT t.state, t.failed_attempts, t.gaining_registrar, d.status::text AS domain_status
+  FROM domxfer.transfers t JOIN domxfer.domains d ON d.name = t.domain_name
+ WHERE t.id = :sametx_id;
+SELECT domxfer.cancel_transfer_out(:sametx_id);
+-- a wrong code left uncaught rolls back the code that was issued with it
+BEGIN;
+SELECT transfer_id AS rolled_back_id FROM domxfer.request_transfer_out('lc-sametx.example') \gset
+\set SHOW_CONTEXT never
+SELECT domxfer.receive_transfer_request('lc-sametx.example', 'wrong-sametx', 'gainer');
+\set SHOW_CONTEXT errors
+ROLLBACK;
+SELECT count(*) AS transfers_left FROM domxfer.transfers WHERE id = :rolled_back_id;
+SELECT open_transfer_id IS NULL AS no_open_transfer FROM domxfer.domains WHERE name = 'lc-sametx.example';
+-- a code reissued in this transaction: the old one is now wrong (not
+-- counted, the new code came with the reissue), the new one works
+SELECT transfer_id AS reissued_id, auth_code AS old_code FROM domxfer.request_transfer_out('lc-sametx.example') \gset
+BEGIN;
+SELECT domxfer.reissue_auth_code(:reissued_id) AS new_code \gset
+SELECT pg_temp.try(format($$SELECT domxfer.receive_transfer_request('lc-sametx.example', %L, 'gainer')$$, :'old_code')) AS old_code;
+SELECT domxfer.receive_transfer_request('lc-sametx.example', :'new_code', 'gainer') = :reissued_id AS accepted;
+COMMIT;
+SELECT state, failed_attempts FROM domxfer.transfers WHERE id = :reissued_id;
+
+-- 15. no guess is compared without being counted: when the side transaction
+-- that compares and counts cannot lock the transfer (here our own transaction
+-- holds the row lock), the right and a wrong code get the same 55P03 error,
+-- nothing is compared and nothing is counted
+SELECT transfer_id AS busy_id, auth_code AS busy_code FROM domxfer.request_transfer_out('lc-busy.example') \gset
+BEGIN;
+SELECT state FROM domxfer.transfers WHERE id = :busy_id FOR UPDATE;
+SELECT pg_temp.try(format($$SELECT domxfer.receive_transfer_request('lc-busy.example', %L, 'gainer')$$, :'busy_code')) AS right_code;
+SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-busy.example', 'wrong-busy', 'gainer')$$) AS wrong_code;
+COMMIT;
+SELECT state, failed_attempts, auth_code_hash IS NOT NULL AS has_code FROM domxfer.transfers WHERE id = :busy_id;
+-- once the lock is gone, a wrong code is counted again and the right one works
+SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-busy.example', 'wrong-free', 'gainer')$$) AS wrong_code;
+SELECT pg_temp.try(format($$SELECT domxfer.receive_transfer_request('lc-busy.example', %L, 'gainer')$$, :'busy_code')) AS right_code;
+SELECT state, failed_attempts, gaining_registrar FROM domxfer.transfers WHERE id = :busy_id;
 
 -- clean up: a superuser can bypass the append-only triggers in replica mode
 SET session_replication_role = replica;

@@ -35,7 +35,8 @@ SELECT p.oid::regprocedure AS executable_by_public
 					  'cancel_transfer_out', 'approve_transfer_out', 'process_due_transfers',
 					  'open_manual_transfer', 'record_documents_received', 'approve_manual_transfer')
 		OR p.proname IN ('_auth_code_new', '_auth_code_salt', '_auth_code_hash', '_auth_code_matches',
-						 '_actor', '_outer_role', '_record_failed_auth_attempt', '_decide_in_side_transaction',
+						 '_actor', '_outer_role', '_check_auth_code_in_side_transaction', '_check_auth_code',
+						 '_written_by_this_transaction', '_decide_in_side_transaction',
 						 '_decide_due_transfer', '_due_transfer_ids', '_next_due_at', '_count_failed_auth_attempt',
 						 '_finish_transfer', '_issue_auth_code', '_log_transfer_event', '_settle_transfer',
 						 '_lock_transfer', '_add_working_days'))
@@ -90,7 +91,9 @@ SELECT pg_temp.try($$INSERT INTO domxfer.holidays (day, name) VALUES ('2030-01-0
 SELECT pg_temp.try($$SELECT auth_code_hash FROM domxfer.transfers$$);
 SELECT pg_temp.try(format($$SELECT domxfer._decide_due_transfer(%s, now())$$, :app_id));
 SELECT pg_temp.try(format($$SELECT domxfer._count_failed_auth_attempt(%s, '\x00')$$, :app_id));
-SELECT pg_temp.try(format($$SELECT domxfer._record_failed_auth_attempt(%s, '\x00')$$, :app_id));
+SELECT pg_temp.try(format($$SELECT domxfer._check_auth_code_in_side_transaction(%s, '\x00', 'x', now())$$, :app_id));
+SELECT pg_temp.try(format($$SELECT domxfer._check_auth_code(%s, '\x00', 'x', now())$$, :app_id));
+SELECT pg_temp.try($$SELECT domxfer._written_by_this_transaction('1'::xid)$$);
 SELECT pg_temp.try($$SELECT domxfer._due_transfer_ids(now(), 10)$$);
 RESET ROLE;
 -- the audit log names the role the application acted as

@@ -1,13 +1,18 @@
 /*
  * side_transaction.c
- *	  Runs one fixed domxfer query in a separate, committed transaction.
+ *	  Runs fixed domxfer queries in a separate, committed transaction.
  *
  * The caller starts a dynamic background worker (no preloading needed),
  * hands it the request in a DSM segment and waits for it to exit. The worker
  * connects to the caller's database as the caller's current user (inside the
  * SECURITY DEFINER lifecycle functions: the extension's owner), runs the
- * query with a short lock_timeout, so that it never waits long on a row the
+ * queries with a short lock_timeout, so that it never waits long on a row the
  * caller or anyone else has locked, and commits.
+ *
+ * Two requests exist: deciding an overdue transfer, and checking a presented
+ * auth code. The check compares the code only after the worker holds the
+ * transfer's row lock, and counts a wrong code in the same transaction, so a
+ * guess is either compared and counted, or not compared at all.
  */
 #include "postgres.h"
 
@@ -17,9 +22,11 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "port/atomics.h"
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -33,6 +40,14 @@
 
 /* How long the worker waits for a row lock before giving up. */
 #define SIDE_LOCK_TIMEOUT	"1s"
+
+/*
+ * How long an auth-code check keeps trying to get a background-worker slot
+ * when none is free, and the longest pause between two tries. Nothing has
+ * been compared while it waits, so giving up (53000) reveals nothing.
+ */
+#define SIDE_SLOT_WAIT_MS	1000
+#define SIDE_SLOT_MAX_PAUSE_MS	50
 
 /* Fills the request fields every action shares. */
 static void
@@ -48,17 +63,26 @@ side_request_init(SideRequest *request, SideAction action, int64 transfer_id)
 	strlcpy(request->actor, actor, NAMEDATALEN);
 }
 
-/* Starts the worker, waits for it to exit and copies its result back. */
+/*
+ * Starts the worker, waits for it to exit and copies its result back.
+ *
+ * When no background-worker slot is free, tries again for up to slot_wait_ms
+ * (pausing on the latch, so the wait can be cancelled) before giving up with
+ * request->no_slot set. The shared copy of the request (which may hold a
+ * candidate auth code) is wiped whenever no worker owns it: between tries,
+ * after giving up, and once the worker has exited.
+ */
 static bool
-run_side_transaction(SideRequest *request)
+run_side_transaction(SideRequest *request, int slot_wait_ms)
 {
 	dsm_segment *seg = dsm_create(sizeof(SideRequest), 0);
 	SideRequest *shared = dsm_segment_address(seg);
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 	BgwHandleStatus status;
+	TimestampTz give_up_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), slot_wait_ms);
+	long		pause_ms = 1;
 
-	memcpy(shared, request, sizeof(SideRequest));
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_ConsistentState;
@@ -70,19 +94,38 @@ run_side_transaction(SideRequest *request)
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
 	worker.bgw_notify_pid = MyProcPid;
 
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	for (;;)
 	{
-		dsm_detach(seg);
-		strlcpy(request->error, "no background worker slot is free (see max_worker_processes)",
-				sizeof(request->error));
-		return false;
+		long		left_ms;
+
+		memcpy(shared, request, sizeof(SideRequest));
+		if (RegisterDynamicBackgroundWorker(&worker, &handle))
+			break;
+		explicit_bzero(shared, sizeof(SideRequest));
+
+		left_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), give_up_at);
+		if (left_ms <= 0)
+		{
+			dsm_detach(seg);
+			request->no_slot = true;
+			strlcpy(request->error, "no background worker slot is free (see max_worker_processes)",
+					sizeof(request->error));
+			return false;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(pause_ms, left_ms), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		pause_ms = Min(pause_ms * 2, SIDE_SLOT_MAX_PAUSE_MS);
 	}
+
 	status = WaitForBackgroundWorkerShutdown(handle);
 	if (status == BGWH_POSTMASTER_DIED)
 		ereport(FATAL,
 				(errcode(ERRCODE_ADMIN_SHUTDOWN),
 				 errmsg("postmaster exited while a domxfer side transaction was running")));
 	memcpy(request, shared, sizeof(SideRequest));
+	explicit_bzero(shared, sizeof(SideRequest));
 	dsm_detach(seg);
 	if (!request->committed && request->error[0] == '\0')
 		strlcpy(request->error, "the side transaction worker exited without committing",
@@ -90,36 +133,57 @@ run_side_transaction(SideRequest *request)
 	return request->committed;
 }
 
-/* Runs the request's query in the worker's own transaction and commits it. */
-static void
-side_transaction_execute(SideRequest *request)
+/* Copies bytes into a palloc'd varlena (bytea or text). */
+static struct varlena *
+side_varlena(const void *data, int32 len)
 {
-	const char *query;
-	Oid			argtypes[2];
-	Datum		args[2];
-	bytea	   *salt;
+	struct varlena *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), data, len);
+	return result;
+}
+
+/* Runs one fixed query with SPI; returns its single value in the request. */
+static void
+side_query(SideRequest *request, const char *query, int nargs, Oid *argtypes, Datum *args)
+{
 	int			ret;
 	bool		isnull;
 	Datum		value;
 
+	pgstat_report_activity(STATE_RUNNING, query);
+	ret = SPI_execute_with_args(query, nargs, argtypes, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "domxfer side transaction query failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		request->result_isnull = true;
+		return;
+	}
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	request->result_isnull = isnull;
+	request->result = isnull ? 0 : DatumGetInt64(value);
+}
+
+/* Runs the request's queries in the worker's own transaction and commits it. */
+static void
+side_transaction_execute(SideRequest *request)
+{
+	Oid			argtypes[4];
+	Datum		args[4];
+	struct varlena *code = NULL;
+
 	argtypes[0] = INT8OID;
 	args[0] = Int64GetDatum(request->transfer_id);
-	if (request->action == SIDE_COUNT_FAILED_ATTEMPT)
+	if (request->action == SIDE_CHECK_AUTH_CODE)
 	{
-		query = "SELECT domxfer._count_failed_auth_attempt($1, $2)::pg_catalog.int8";
-		salt = palloc(VARHDRSZ + request->salt_len);
-		SET_VARSIZE(salt, VARHDRSZ + request->salt_len);
-		memcpy(VARDATA(salt), request->salt, request->salt_len);
-		argtypes[1] = BYTEAOID;
-		args[1] = PointerGetDatum(salt);
+		/* the candidate leaves shared memory at once */
+		code = side_varlena(request->code, request->code_len);
+		explicit_bzero(request->code, sizeof(request->code));
+		request->code_len = 0;
 	}
-	else if (request->action == SIDE_DECIDE_DUE)
-	{
-		query = "SELECT domxfer._decide_due_transfer($1, $2)::pg_catalog.int4::pg_catalog.int8";
-		argtypes[1] = TIMESTAMPTZOID;
-		args[1] = TimestampTzGetDatum(request->at);
-	}
-	else
+	else if (request->action != SIDE_DECIDE_DUE)
 		elog(ERROR, "unknown domxfer side transaction action %d", request->action);
 
 	SetCurrentStatementStartTimestamp();
@@ -127,14 +191,45 @@ side_transaction_execute(SideRequest *request)
 	SetConfigOption("lock_timeout", SIDE_LOCK_TIMEOUT, PGC_USERSET, PGC_S_SESSION);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, query);
 
-	ret = SPI_execute_with_args(query, 2, argtypes, args, NULL, false, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "domxfer side transaction query failed: %s", SPI_result_code_string(ret));
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	request->result_isnull = isnull;
-	request->result = isnull ? 0 : DatumGetInt64(value);
+	if (request->action == SIDE_CHECK_AUTH_CODE)
+	{
+		/*
+		 * First wait for the transfer's row lock, comparing nothing: if that
+		 * fails (55P03 after SIDE_LOCK_TIMEOUT, e.g. because the caller's
+		 * own transaction holds the row), the caller may say so. Only then
+		 * compare, and count a wrong code, in one transaction.
+		 */
+		request->phase = SIDE_PHASE_LOCKING;
+		side_query(request,
+				   "SELECT tr.id FROM domxfer.transfers tr"
+				   " WHERE tr.id OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE OF tr",
+				   1, argtypes, args);
+		if (!request->result_isnull)
+		{
+			argtypes[1] = BYTEAOID;
+			args[1] = PointerGetDatum(side_varlena(request->salt, request->salt_len));
+			argtypes[2] = TEXTOID;
+			args[2] = PointerGetDatum(code);
+			argtypes[3] = TIMESTAMPTZOID;
+			args[3] = TimestampTzGetDatum(request->at);
+			request->phase = SIDE_PHASE_COMPARING;
+			pg_write_barrier();
+			side_query(request,
+					   "SELECT domxfer._check_auth_code($1, $2, $3, $4)::pg_catalog.int8",
+					   4, argtypes, args);
+		}
+		/* else: the transfer is gone; nothing to compare (result NULL) */
+		explicit_bzero(VARDATA(code), VARSIZE(code) - VARHDRSZ);
+	}
+	else
+	{
+		argtypes[1] = TIMESTAMPTZOID;
+		args[1] = TimestampTzGetDatum(request->at);
+		side_query(request,
+				   "SELECT domxfer._decide_due_transfer($1, $2)::pg_catalog.int4::pg_catalog.int8",
+				   2, argtypes, args);
+	}
 
 	SPI_finish();
 	PopActiveSnapshot();
@@ -174,6 +269,7 @@ domxfer_side_transaction_main(Datum main_arg)
 
 		MemoryContextSwitchTo(TopMemoryContext);
 		edata = CopyErrorData();
+		request->error_code = edata->sqlerrcode;
 		strlcpy(request->error, edata->message, sizeof(request->error));
 		PG_RE_THROW();
 	}
@@ -183,39 +279,100 @@ domxfer_side_transaction_main(Datum main_arg)
 	proc_exit(0);
 }
 
-PG_FUNCTION_INFO_V1(domxfer_record_failed_auth_attempt);
 /*
- * domxfer._record_failed_auth_attempt(transfer_id, salt) → integer: counts a
- * wrong code in a committed side transaction; returns the new count, or NULL
- * when nothing was counted (the code changed meanwhile, or the worker could
- * not run: then a WARNING says why).
+ * The error for a presented code that could not be checked. Whatever the
+ * cause, the caller learns nothing about the code: either nothing was
+ * compared (no slot, the row could not be locked), or the worker failed
+ * after it may have compared and its result is not used.
+ */
+static void
+raise_auth_code_not_checked(const SideRequest *request)
+{
+	if (request->no_slot)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start a background worker to check the auth code"),
+				 errdetail("All %d max_worker_processes slots stayed in use for %d ms. "
+						   "The auth code of transfer " INT64_FORMAT " was not compared and no failed attempt was counted: "
+						   "a code is only compared by a background worker that counts a wrong one.",
+						   max_worker_processes, SIDE_SLOT_WAIT_MS, request->transfer_id),
+				 errhint("Retry in a moment. If this recurs, raise max_worker_processes above the peak number of concurrent auth-code checks plus the server's other background workers.")));
+
+	if (request->phase < SIDE_PHASE_COMPARING && request->error_code != 0)
+		ereport(ERROR,
+				(errcode(request->error_code),
+				 errmsg("could not check the auth code now"),
+				 request->error_code == ERRCODE_LOCK_NOT_AVAILABLE
+				 ? errdetail("The check could not lock transfer " INT64_FORMAT " within %s: another transaction, or this one, holds it. "
+							 "The auth code was not compared and no failed attempt was counted.",
+							 request->transfer_id, SIDE_LOCK_TIMEOUT)
+				 : errdetail("The auth code of transfer " INT64_FORMAT " was not compared and no failed attempt was counted: %s.",
+							 request->transfer_id, request->error),
+				 errhint("Retry the request in a moment, outside any transaction that has locked or changed the transfer.")));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("could not check the auth code"),
+			 errdetail("The background worker checking the auth code of transfer " INT64_FORMAT " ended without committing; "
+					   "no failed attempt was counted and no result was used.",
+					   request->transfer_id),
+			 errhint("The server log has the worker's error.")));
+}
+
+PG_FUNCTION_INFO_V1(domxfer_check_auth_code_in_side_transaction);
+/*
+ * domxfer._check_auth_code_in_side_transaction(transfer_id, salt, code, at)
+ * → integer: compares a candidate code in a committed side transaction that
+ * counts it if wrong (domxfer._check_auth_code). 0: right; n > 0: wrong, n
+ * failed attempts so far; NULL: the code seen (its salt) is no longer
+ * current, nothing compared. Raises (53000, 55P03, ...) without any
+ * comparison when the worker cannot run or cannot lock the transfer.
  */
 Datum
-domxfer_record_failed_auth_attempt(PG_FUNCTION_ARGS)
+domxfer_check_auth_code_in_side_transaction(PG_FUNCTION_ARGS)
 {
 	bytea	   *salt = PG_GETARG_BYTEA_PP(1);
+	text	   *code = PG_GETARG_TEXT_PP(2);
 	SideRequest request;
+	bool		committed;
 
 	if (VARSIZE_ANY_EXHDR(salt) > SIDE_MAX_SALT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("auth code salt must be at most %d bytes", SIDE_MAX_SALT)));
-	side_request_init(&request, SIDE_COUNT_FAILED_ATTEMPT, PG_GETARG_INT64(0));
+	side_request_init(&request, SIDE_CHECK_AUTH_CODE, PG_GETARG_INT64(0));
 	request.salt_len = VARSIZE_ANY_EXHDR(salt);
 	memcpy(request.salt, VARDATA_ANY(salt), request.salt_len);
-
-	if (!run_side_transaction(&request))
+	request.at = PG_GETARG_TIMESTAMPTZ(3);
+	/* too long to be a code: sent as '', which never matches, and counted */
+	if (VARSIZE_ANY_EXHDR(code) <= SIDE_MAX_CODE)
 	{
-		ereport(WARNING,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("failed auth code attempt on transfer " INT64_FORMAT " was not counted",
-						request.transfer_id),
-				 errdetail("The attempt recorder failed: %s", request.error)));
-		PG_RETURN_NULL();
+		request.code_len = VARSIZE_ANY_EXHDR(code);
+		memcpy(request.code, VARDATA_ANY(code), request.code_len);
 	}
+
+	committed = run_side_transaction(&request, SIDE_SLOT_WAIT_MS);
+	explicit_bzero(request.code, sizeof(request.code));
+	if (!committed)
+		raise_auth_code_not_checked(&request);
 	if (request.result_isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32((int32) request.result);
+}
+
+PG_FUNCTION_INFO_V1(domxfer_written_by_this_transaction);
+/*
+ * domxfer._written_by_this_transaction(xid) → boolean: whether xid is the
+ * current transaction or one of its live subtransactions (false for a
+ * frozen, invalid or aborted one). Given a row's xmin: whether the row
+ * version was written by the caller's own, still open transaction.
+ */
+Datum
+domxfer_written_by_this_transaction(PG_FUNCTION_ARGS)
+{
+	TransactionId xid = DatumGetTransactionId(PG_GETARG_DATUM(0));
+
+	PG_RETURN_BOOL(TransactionIdIsCurrentTransactionId(xid));
 }
 
 PG_FUNCTION_INFO_V1(domxfer_decide_in_side_transaction);
@@ -231,5 +388,6 @@ domxfer_decide_in_side_transaction(PG_FUNCTION_ARGS)
 
 	side_request_init(&request, SIDE_DECIDE_DUE, PG_GETARG_INT64(0));
 	request.at = PG_GETARG_TIMESTAMPTZ(1);
-	PG_RETURN_BOOL(run_side_transaction(&request));
+	/* no waiting for a slot: the caller can decide in its own transaction */
+	PG_RETURN_BOOL(run_side_transaction(&request, 0));
 }

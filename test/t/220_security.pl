@@ -541,7 +541,9 @@ my %app_refused = (
 	'TRUNCATE domxfer.domains CASCADE' => 'truncate domains',
 	'UPDATE domxfer.domains SET open_transfer_id = NULL' => 'update open_transfer_id',
 	'SELECT domxfer._decide_due_transfer(1, now())' => 'call an internal function',
-	'SELECT domxfer._record_failed_auth_attempt(1, \'\\x00\')' => 'call the attempt recorder',
+	'SELECT domxfer._check_auth_code_in_side_transaction(1, \'\\x00\', \'x\', now())' => 'call the side-transaction code check',
+	'SELECT domxfer._check_auth_code(1, \'\\x00\', \'x\', now())' => 'call the code check itself',
+	'SELECT domxfer._written_by_this_transaction(\'1\'::xid)' => 'call the xmin test',
 	'SELECT domxfer.process_due_transfers(\'2100-01-01\')' => 'decide as of a future instant');
 for my $query (sort keys %app_refused)
 {
