@@ -359,6 +359,19 @@ forget_failure(int64 transfer_id)
 		*failed = failed_transfers[--failed_count];
 }
 
+/*
+ * After a batch succeeded: forgets the failed transfers whose retry time had
+ * come, since the batch decided them (or they were not due any more); one
+ * that fails again is remembered afresh.
+ */
+static void
+forget_retried_failures(TimestampTz batch_at)
+{
+	for (int i = failed_count - 1; i >= 0; i--)
+		if (failed_transfers[i].retry_at <= batch_at)
+			failed_transfers[i] = failed_transfers[--failed_count];
+}
+
 /* True while a failed transfer waits for its retry time. */
 static inline bool
 in_retry_backoff(int64 transfer_id, TimestampTz now)
@@ -461,6 +474,7 @@ decide_due_set(PassResult *pass, volatile int64 *deciding)
 	pass->decided += decided;
 	/* every transfer the batch locked is decided, so a full batch means more may be due */
 	pass->batch_was_full = (decided >= domxfer_batch_size);
+	forget_retried_failures(pass->batch_at);
 }
 
 /*
