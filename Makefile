@@ -13,7 +13,13 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # The install script of the current version is assembled from install/*.sql
 # (one file per concern, applied in name order).
 INSTALL_PARTS = $(sort $(wildcard install/[0-9]*.sql))
-DATA_built   = $(EXTENSION)--$(EXTVERSION).sql
+# Upgrade scripts are assembled the same way: upgrade/A--B/*.sql (one
+# fragment per concern, applied in name order) becomes domxfer--A--B.sql.
+# upgrade/domxfer--A.sql keeps the install script of each released version
+# A exactly as it shipped.
+UPGRADE_DIRS  = $(sort $(patsubst %/,%,$(dir $(wildcard upgrade/*--*/*.sql))))
+UPGRADE_built = $(patsubst upgrade/%,$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
+DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_built)
 DATA         = $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_built),$(wildcard upgrade/$(EXTENSION)--[0-9]*.[0-9]*.[0-9]*.sql))
 
 ICU_CFLAGS  := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
@@ -35,6 +41,10 @@ endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
+
+.SECONDEXPANSION:
+$(UPGRADE_built): $(EXTENSION)--%.sql: $$(sort $$(wildcard upgrade/%/*.sql))
+	cat $(sort $(wildcard upgrade/$*/*.sql)) > $@
 
 # A release archive of the committed tree, $(EXTENSION)-<version>.zip, the
 # version being default_version of the control file (the one place it is

@@ -12,7 +12,13 @@ rm -rf "${WORK:?}"/*
 cp -r "$TOP/sql" "$TOP/expected" "$TOP/test" "$WORK/"
 [ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK"
 
-PORT=54329
+# DOMXFER_TEST_PORT: the throwaway server's port (several checkouts on one
+# machine each need their own). DOMXFER_SUITES: the suites to run (default
+# all: meta regress isolation pgtap tap node); DOMXFER_TESTS: a filter
+# (extended regex) on the test names of the selected suites.
+PORT=${DOMXFER_TEST_PORT:-54329}
+SUITES=${DOMXFER_SUITES:-meta regress isolation pgtap tap node}
+FILTER=${DOMXFER_TESTS:-.}
 DATA="$WORK/data"
 PASSED=0
 FAILED=0
@@ -33,7 +39,7 @@ CONN=(--host="$DATA" --port="$PORT" --user=postgres)
 # pg_regress: sql/*.sql against expected/*.out, one database for all.
 suite_regress() {
 	local tests out total failed
-	tests=$(cd "$WORK/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort)
+	tests=$(cd "$WORK/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort | grep -E "$FILTER")
 	[ -n "$tests" ] || return 0
 	echo "== pg_regress"
 	out=$(cd "$WORK" && as_run_user "$PGXS_DIR/src/test/regress/pg_regress" \
@@ -51,7 +57,7 @@ suite_regress() {
 # pg_isolation_regress: test/isolation/specs/*.spec.
 suite_isolation() {
 	local specs out total failed
-	specs=$(cd "$WORK/test/isolation/specs" 2>/dev/null && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort)
+	specs=$(cd "$WORK/test/isolation/specs" 2>/dev/null && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort | grep -E "$FILTER")
 	[ -n "$specs" ] || return 0
 	echo "== pg_isolation_regress"
 	out=$(cd "$WORK/test/isolation" && as_run_user "$PGXS_DIR/src/test/isolation/pg_isolation_regress" \
@@ -80,7 +86,7 @@ count_prove() {	# count_prove SUITE OUTPUT EXIT
 # pgTAP through pg_prove: test/pgtap/*.sql, each file in a transaction.
 suite_pgtap() {
 	local files out rc
-	files=$(cd "$WORK" && ls test/pgtap/*.sql 2>/dev/null)
+	files=$(cd "$WORK" && ls test/pgtap/*.sql 2>/dev/null | grep -E "$FILTER")
 	[ -n "$files" ] || return 0
 	echo "== pgTAP (pg_prove)"
 	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d postgres -v ON_ERROR_STOP=1 -c 'DROP DATABASE IF EXISTS domxfer_pgtap' -c 'CREATE DATABASE domxfer_pgtap' >/dev/null
@@ -95,7 +101,7 @@ suite_pgtap() {
 # Perl TAP with PostgreSQL::Test::Cluster: test/t/*.pl (servers of their own).
 suite_tap() {
 	local files out rc
-	files=$(cd "$WORK/test" 2>/dev/null && ls t/*.pl 2>/dev/null)
+	files=$(cd "$WORK/test" 2>/dev/null && ls t/*.pl 2>/dev/null | grep -E "$FILTER")
 	[ -n "$files" ] || return 0
 	echo "== Perl TAP (PostgreSQL::Test::Cluster)"
 	# the drivers start their servers themselves: they get DOMXFER_SERVER_ENV
@@ -145,12 +151,7 @@ suite_meta() {
 	if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then record meta 0 1; fi
 }
 
-suite_meta
-suite_regress
-suite_isolation
-suite_pgtap
-suite_tap
-suite_node
+for s in $SUITES; do "suite_$s"; done
 for s in "${SUMMARY[@]}"; do echo "$s"; done
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
