@@ -15,7 +15,8 @@ cp -r "$TOP/sql" "$TOP/expected" "$TOP/test" "$WORK/"
 # DOMXFER_TEST_PORT: the throwaway server's port (several checkouts on one
 # machine each need their own). DOMXFER_SUITES: the suites to run (default
 # all: meta regress isolation pgtap tap node); DOMXFER_TESTS: a filter
-# (extended regex) on the test names of the selected suites.
+# (extended regex) on the test names of the selected suites;
+# DOMXFER_TAP_PORT: the first port the Perl TAP servers try.
 PORT=${DOMXFER_TEST_PORT:-54329}
 SUITES=${DOMXFER_SUITES:-meta regress isolation pgtap tap node}
 FILTER=${DOMXFER_TESTS:-.}
@@ -108,7 +109,7 @@ suite_tap() {
 	# shellcheck disable=SC2086
 	out=$(cd "$WORK/test" && as_run_user env ${DOMXFER_SERVER_ENV:-} PERL5LIB="$PGXS_DIR/src/test/perl" \
 		PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" TESTDIR="$WORK/test" \
-		PGPORT=55432 prove -v $files 2>&1); rc=$?
+		PGPORT="${DOMXFER_TAP_PORT:-55432}" prove -v $files 2>&1); rc=$?
 	echo "$out" | grep -vE '^ok ' 
 	count_prove tap "$out" $rc
 }
