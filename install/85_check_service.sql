@@ -27,7 +27,7 @@ COMMENT ON FUNCTION domxfer.auth_check_status() IS
 'One row describing the resident auth-code check service (README "Auth codes", issue 12): '
 'state text (not loaded, standby, off, starting, running); database text (domxfer.database, which the service serves); '
 'pool_size integer (domxfer.auth_check_workers in effect, workers); worker_pids integer[] (the check workers running); '
-'serves_this_database boolean (whether calls from the current database can use it); '
+'serves_this_database boolean (whether calls from the current database are served by the running service); '
 'service_checks and dynamic_checks bigint (auth-code checks committed by the service and by a short-lived background worker, since the server started); '
 'service_decisions and dynamic_decisions bigint (overdue transfers decided for a caller, likewise); '
 'fallback_busy bigint (requests that found no free request slot, or waited 250 ms unserved, and took a short-lived worker); '
@@ -46,7 +46,7 @@ COMMENT ON COLUMN domxfer.auth_check_service.state IS 'text: not loaded (domxfer
 COMMENT ON COLUMN domxfer.auth_check_service.database IS 'text: domxfer.database, the one database the service serves; calls from others take a short-lived worker';
 COMMENT ON COLUMN domxfer.auth_check_service.pool_size IS 'integer, workers: domxfer.auth_check_workers in effect (changed by a reload, SIGHUP)';
 COMMENT ON COLUMN domxfer.auth_check_service.worker_pids IS 'integer[]: process ids of the running check workers (backend_type "domxfer check worker")';
-COMMENT ON COLUMN domxfer.auth_check_service.serves_this_database IS 'boolean: whether a call from the current database is served by the service';
+COMMENT ON COLUMN domxfer.auth_check_service.serves_this_database IS 'boolean: whether a call from the current database is served by the service (it runs, and this is domxfer.database)';
 COMMENT ON COLUMN domxfer.auth_check_service.service_checks IS 'bigint, checks: auth codes compared (and counted if wrong) in a committed transaction of the service, since the server started';
 COMMENT ON COLUMN domxfer.auth_check_service.dynamic_checks IS 'bigint, checks: auth codes compared (and counted if wrong) by a short-lived background worker (the fallback), since the server started';
 COMMENT ON COLUMN domxfer.auth_check_service.service_decisions IS 'bigint, transfers: overdue transfers a refused call had the service decide, since the server started';

@@ -128,8 +128,6 @@ typedef struct CheckService
 	CheckSlot	slots[CHECK_SLOTS];
 } CheckService;
 
-int			domxfer_auth_check_workers = 2;
-
 static CheckService *check_service = NULL;
 
 #if PG_VERSION_NUM >= 150000
@@ -188,23 +186,11 @@ check_worker_fill(BackgroundWorker *worker, int index)
 	worker->bgw_main_arg = Int32GetDatum(index);
 }
 
-/* Defines domxfer.auth_check_workers; when preloaded, shmem and worker 0. */
+/* When preloaded: the service's shared memory and worker 0. */
 void
 domxfer_init_check_service(void)
 {
 	BackgroundWorker worker;
-
-	DefineCustomIntVariable("domxfer.auth_check_workers",
-							"Long-lived background workers that check auth codes and decide overdue transfers for callers.",
-							"0 turns the service off: every check then starts a short-lived background worker. "
-							"Takes effect only when domxfer is in shared_preload_libraries.",
-							&domxfer_auth_check_workers,
-							2,
-							0,
-							CHECK_MAX_WORKERS,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
@@ -752,7 +738,7 @@ domxfer_auth_check_status(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(domxfer_database);
 	values[2] = Int32GetDatum(copy.target);
 	values[3] = PointerGetDatum(construct_array(pids, npids, INT4OID, 4, true, TYPALIGN_INT));
-	values[4] = BoolGetDatum(OidIsValid(copy.database_id) && copy.database_id == MyDatabaseId);
+	values[4] = BoolGetDatum(strcmp(state, "running") == 0 && copy.database_id == MyDatabaseId);
 	values[5] = Int64GetDatum(copy.service_checks);
 	values[6] = Int64GetDatum(copy.dynamic_checks);
 	values[7] = Int64GetDatum(copy.service_decisions);

@@ -18,7 +18,7 @@
 /* Pool size limits (domxfer.auth_check_workers). */
 #define CHECK_MAX_WORKERS	8
 
-/* Defines the setting and, when preloaded, the shared memory and worker 0. */
+/* When preloaded: the shared memory and worker 0 (domxfer.auth_check_workers is in settings.c). */
 extern void domxfer_init_check_service(void);
 
 /*
