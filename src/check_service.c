@@ -507,6 +507,24 @@ check_run_one(SideRequest *request)
 	explicit_bzero(request->code, sizeof(request->code));
 }
 
+/* Whether a request of the group counted a wrong code or decided a transfer. */
+static bool
+check_group_wrote(const CheckTask *tasks, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const SideRequest *r = &tasks[i].request;
+
+		if (!r->committed)
+			continue;			/* rolled back: wrote nothing */
+		if (r->action != SIDE_CHECK_AUTH_CODE)
+			return true;
+		if (!r->result_isnull && r->result != 0)
+			return true;		/* a counted wrong code */
+	}
+	return false;
+}
+
 /* Serves one group: one transaction, one commit; then answers the callers. */
 static void
 check_serve_group(CheckTask *tasks, int n)
@@ -530,6 +548,17 @@ check_serve_group(CheckTask *tasks, int n)
 	}
 	SPI_finish();
 	PopActiveSnapshot();
+
+	/*
+	 * A group that only compared right codes (or found nothing to compare)
+	 * wrote nothing but row locks: its commit need not wait for the WAL
+	 * flush. A count or a decision must be durable before anyone is told,
+	 * so then the commit is synchronous. (The caller's own synchronous
+	 * commit, later in the WAL, makes this one durable too.)
+	 */
+	if (!check_group_wrote(tasks, n))
+		(void) set_config_option("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
 
