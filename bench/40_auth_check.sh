@@ -176,6 +176,48 @@ echo "receive, right code, separate transaction, 1 client, old path (service off
 	"= $(awk -v a="$D_MED" -v b="$TPCB_MED" 'BEGIN { printf "%.1f", a / b }')x TPC-B"
 set_pool 2
 
+# The service's round trip alone: the check function itself (what
+# receive_transfer_request calls), right codes (which change nothing, so the
+# same calls run again through the old path).
+make_run rtt "$ROWS" 0
+cat >"$WORK/rtt.sql" <<'SQL'
+SELECT domxfer._check_auth_code_in_side_transaction(t.id, t.auth_code_salt, j.code, now())
+  FROM lat.jobs j JOIN domxfer.transfers t ON t.domain_name = j.name AND t.state = 'auth_code_issued'
+ WHERE j.run = 'rtt' AND j.n = (SELECT nextval('lat."rtt_n"'));
+SQL
+rtt() {	# rtt LABEL
+	psql_b -c "SELECT setval('lat.\"rtt_n\"', 1, false)" >/dev/null
+	rm -f "$WORK"/log_rtt.*
+	pgb -n -c 1 -t "$ROWS" -f "$WORK/rtt.sql" -l --log-prefix=log_rtt >/dev/null
+	read -r med p90 n < <(median_ms log_rtt)
+	echo "check round trip alone (_check_auth_code_in_side_transaction, right code), 1 client, $1: $n calls, median $med ms, p90 $p90 ms"
+}
+rtt "service"
+set_pool 0
+rtt "old path (a worker per call)"
+set_pool 2
+
+# The lifecycle's own ceiling at 32 and 16 clients: request_transfer_out
+# alone (one audit event, one NOTIFY, no side transaction).
+reqfloor() {	# reqfloor RUN CLIENTS
+	local total=$((RIGHT + WRONG_DOMAINS)) out
+	psql_b -c "
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+SELECT '$1-' || i || '.example', 'bench-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org'
+  FROM generate_series(1, $total) AS i;
+CREATE SEQUENCE lat.\"$1_n\";"
+	cat >"$WORK/$1.sql" <<SQL
+SELECT (domxfer.request_transfer_out('$1-' || nextval('lat."$1_n"') || '.example')).transfer_id;
+SQL
+	chmod a+r "$WORK/$1.sql"
+	out=$(pgb -n -c "$2" -j 2 -t $((total / $2)) -f "$WORK/$1.sql" 2>&1)
+	REQF[$2]=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+	echo "request_transfer_out alone, $2 clients (no side transaction): ${REQF[$2]} calls/s = $(awk -v a="${REQF[$2]}" -v b="${TPCB[$2]}" 'BEGIN { printf "%.2f", a / b }') of TPC-B"
+}
+declare -A REQF
+reqfloor reqfloora 32
+reqfloor reqfloorb 16
+
 # --- 2. portfolio bursts --------------------------------------------------------
 burst() {	# burst RUN CLIENTS
 	local run=$1 c=$2 total t0 t1 out
@@ -191,7 +233,8 @@ burst() {	# burst RUN CLIENTS
 	echo "burst $c clients: $total calls ($RIGHT right codes, $WRONG_DOMAINS domains x 5 wrong codes) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s:" \
 		"$tps receives/s = $(awk -v a="$tps" -v b="${TPCB[$c]}" 'BEGIN { printf "%.2f", a / b }') of TPC-B at $c clients (${TPCB[$c]} tps; target >= 0.3);" \
 		"median $med ms, p90 $p90 ms"
-	echo "  = $(awk -v a="$tps" -v b="${TPCBN[$c]}" 'BEGIN { printf "%.2f", a / b }') of TPC-B + NOTIFY at $c clients (${TPCBN[$c]} tps)"
+	echo "  = $(awk -v a="$tps" -v b="${TPCBN[$c]}" 'BEGIN { printf "%.2f", a / b }') of TPC-B + NOTIFY at $c clients (${TPCBN[$c]} tps)," \
+		"$(awk -v a="$tps" -v b="${REQF[$c]}" 'BEGIN { printf "%.2f", a / b }') of request_transfer_out alone at $c clients (${REQF[$c]}/s)"
 	echo "  outcomes: $(psql_b -c "SELECT string_agg(kind || ' ' || sqlstate || ': ' || n, ', ' ORDER BY kind, sqlstate) FROM (SELECT kind, sqlstate, count(*) AS n FROM lat.outcome WHERE run = '$run' GROUP BY 1, 2) x")"
 	echo "  right codes refused: $(psql_b -c "SELECT count(*) FROM lat.outcome WHERE run = '$run' AND kind = 'right' AND sqlstate <> '00000'") (target 0)"
 	echo "  wrong-code domains: $(psql_b -c "

@@ -47,6 +47,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -106,6 +107,7 @@ typedef struct CheckSlot
 typedef struct CheckWorker
 {
 	pid_t		pid;			/* 0 when no process has this index */
+	bool		serving;		/* connected to domxfer.database */
 	Latch	   *latch;
 	int64		served;			/* requests committed by this worker */
 } CheckWorker;
@@ -114,6 +116,7 @@ typedef struct CheckService
 {
 	slock_t		mutex;
 	Oid			database_id;	/* of domxfer.database, once a worker is in */
+	bool		probe_database; /* worker 0 first checks that it exists */
 	int			target;			/* pool size in effect (worker 0 sets it) */
 	uint64		next_ticket;
 	int64		service_checks;
@@ -135,8 +138,11 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 #endif
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
-/* In a check worker: its index; its slots of the group it is running. */
+/* In a check worker: its index in the pool. */
 static int	my_index = -1;
+
+/* Worker 0 exits after finding its database: not a failure. */
+static bool check_probe_succeeded = false;
 
 /* Asks for the service's shared memory (PG15: from shmem_request_hook). */
 static void
@@ -165,6 +171,8 @@ check_shmem_startup(void)
 		memset(check_service, 0, sizeof(CheckService));
 		SpinLockInit(&check_service->mutex);
 		check_service->database_id = InvalidOid;
+		/* not at first: without a database, relcache needs its init file */
+		check_service->probe_database = false;
 		check_service->target = domxfer_auth_check_workers;
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -227,7 +235,7 @@ static inline bool
 check_pool_up(void)
 {
 	for (int i = 0; i < check_service->target && i < CHECK_MAX_WORKERS; i++)
-		if (check_service->workers[i].pid != 0)
+		if (check_service->workers[i].pid != 0 && check_service->workers[i].serving)
 			return true;
 	return false;
 }
@@ -422,8 +430,12 @@ check_worker_on_exit(int code, Datum arg)
 	if (check_service->workers[my_index].pid == MyProcPid)
 	{
 		check_service->workers[my_index].pid = 0;
+		check_service->workers[my_index].serving = false;
 		check_service->workers[my_index].latch = NULL;
 	}
+	/* after a failure, worker 0 first makes sure its database exists */
+	if (my_index == 0 && code != 0 && !check_probe_succeeded)
+		check_service->probe_database = true;
 	SpinLockRelease(&check_service->mutex);
 	foreach(lc, latches)
 		SetLatch((Latch *) lfirst(lc));
@@ -640,6 +652,43 @@ check_manage_pool(BackgroundWorkerHandle **handles)
 	}
 }
 
+/*
+ * Worker 0, after a failure: waits, connected to no
+ * database, until domxfer.database exists, then exits to be restarted and
+ * connect to it. A missing database (say dropped WITH (FORCE)) thus costs
+ * no FATAL per restart in the log: the domxfer worker reports it once.
+ */
+static void
+check_wait_for_database(void)
+{
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	for (;;)
+	{
+		bool		exists;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		StartTransactionCommand();
+		exists = OidIsValid(get_database_oid(domxfer_database, true));
+		CommitTransactionCommand();
+		if (exists)
+		{
+			SpinLockAcquire(&check_service->mutex);
+			check_service->probe_database = false;
+			SpinLockRelease(&check_service->mutex);
+			check_probe_succeeded = true;
+			proc_exit(1);		/* restarted in CHECK_RESTART_SECS, connects */
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 CHECK_NAPTIME_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
 /* Entry point of a check worker. */
 void
 domxfer_check_worker_main(Datum main_arg)
@@ -648,6 +697,7 @@ domxfer_check_worker_main(Datum main_arg)
 	BackgroundWorkerHandle *handles[CHECK_MAX_WORKERS] = {0};
 	MemoryContext loop_context;
 	CheckTask  *tasks;
+	bool		probe;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -662,12 +712,15 @@ domxfer_check_worker_main(Datum main_arg)
 		SpinLockRelease(&check_service->mutex);
 		proc_exit(0);
 	}
+	probe = index == 0 && check_service->probe_database;
 	check_service->workers[index].pid = MyProcPid;
 	check_service->workers[index].latch = MyLatch;
 	SpinLockRelease(&check_service->mutex);
 	my_index = index;
 	before_shmem_exit(check_worker_on_exit, (Datum) 0);
 
+	if (probe)
+		check_wait_for_database();	/* does not return */
 	BackgroundWorkerInitializeConnection(domxfer_database, NULL, 0);
 	pgstat_report_appname(CHECK_WORKER_TYPE);
 	/* waits for a row lock at most this long; nothing is compared before */
@@ -675,6 +728,7 @@ domxfer_check_worker_main(Datum main_arg)
 
 	SpinLockAcquire(&check_service->mutex);
 	check_service->database_id = MyDatabaseId;
+	check_service->workers[index].serving = true;
 	SpinLockRelease(&check_service->mutex);
 
 	loop_context = AllocSetContextCreate(TopMemoryContext, "domxfer check worker",
@@ -732,6 +786,7 @@ domxfer_auth_check_status(PG_FUNCTION_ARGS)
 	CheckService copy;
 	Datum		pids[CHECK_MAX_WORKERS];
 	int			npids = 0;
+	int			nserving = 0;
 	const char *state;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -751,14 +806,18 @@ domxfer_auth_check_status(PG_FUNCTION_ARGS)
 	SpinLockRelease(&check_service->mutex);
 
 	for (int i = 0; i < CHECK_MAX_WORKERS; i++)
+	{
 		if (copy.workers[i].pid != 0)
 			pids[npids++] = Int32GetDatum(copy.workers[i].pid);
+		if (copy.workers[i].pid != 0 && copy.workers[i].serving && i < copy.target)
+			nserving++;
+	}
 
 	if (RecoveryInProgress())
 		state = "standby";
 	else if (copy.target == 0)
 		state = "off";
-	else if (npids == 0 || !OidIsValid(copy.database_id))
+	else if (nserving == 0)
 		state = "starting";
 	else
 		state = "running";
