@@ -107,7 +107,10 @@ echo "setup: $(( $(date +%s) - t0 )) s"
 # The same rows, decided set-based, rolled back (the worker then decides them).
 FLOOR=$(timed_rollback "UPDATE domxfer.transfers SET state = 'completed', decided_at = deadline, outcome_reason = '{auto_approved}'
  WHERE state = 'pending' AND domain_name LIKE 'cu%'")
-WRITES=$(timed_rollback "WITH t AS (
+# The writes every decision must make (issue 12's floor), set-based, without
+# any rule: median of three runs. (Notices, once they exist, belong here too.)
+writes_once() {
+	timed_rollback "WITH t AS (
 	UPDATE domxfer.transfers SET state = 'completed', decided_at = deadline, outcome_reason = '{auto_approved}'
 	 WHERE state = 'pending' AND domain_name LIKE 'cu%' RETURNING id, domain_name, gaining_registrar, decided_at
 ), d AS (
@@ -116,7 +119,9 @@ WRITES=$(timed_rollback "WITH t AS (
 	  FROM t WHERE d.name = t.domain_name
 )
 INSERT INTO domxfer.transfer_events (transfer_id, from_state, to_state, actor, detail)
-SELECT t.id, 'pending', 'completed', 'worker', '{}' FROM t")
+SELECT t.id, 'pending', 'completed', 'worker', '{}' FROM t"
+}
+WRITES=$(for _ in 1 2 3; do writes_once; done | sort -n | sed -n 2p)
 SQLFN=$(timed_rollback "UPDATE domxfer.transfers SET deadline = now() WHERE state = 'pending' AND domain_name LIKE 'cu%';
 SELECT domxfer.process_due_transfers(now(), $CATCHUP_ROWS + 1)")
 
@@ -161,7 +166,7 @@ awk -v n="$CATCHUP_ROWS" -v floor="$FLOOR" -v writes="$WRITES" -v sqlfn="$SQLFN"
 	printf "worker, deadline to last commit:    %8.3f s  %9.0f rows/s  (%d decided as of their deadline)\n", w, n / w, decided
 	printf "worker throughput / floor:          %8.2f   (target >= 0.50)\n", floor / w
 	printf "one batch of %d takes on average:  %8.1f ms\n", b, w * 1000 * b / n
-	printf "worker throughput / the writes alone: %6.2f\n", writes / w
+	printf "worker throughput / the writes alone: %6.2f   (issue 12 target >= 0.80; the writes: median of 3 runs)\n", writes / w
 	printf "application request_transfer_out:   %d calls, p99 %.1f ms, max %.1f ms; without a catch-up: %d calls, p99 %.1f ms, max %.1f ms\n", an, ap99, amax, qn, qp99, qmax
 	printf "application lock waits over 5 ms:    %d, longest %.1f ms (target: none longer than one batch)\n", waits, wmax
 }'
