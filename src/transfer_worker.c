@@ -656,9 +656,8 @@ database_wide_condition(int sqlerrcode)
 			return "connection failure";
 		case ERRCODE_INVALID_TRANSACTION_STATE:
 			return "invalid transaction state";
-		case ERRCODE_TRANSACTION_ROLLBACK:
-			return "conflict";
 	}
+	/* class 40 (a deadlock, a serialization failure) is transient: the batch path retries */
 	return NULL;
 }
 
