@@ -5,7 +5,9 @@
 # superuser with the code as a literal in the statement. Controls show that
 # the grep finds a code that is logged: a plain failing SELECT, and the same
 # wrong-code call with the function's setting removed. pg_stat_statements
-# keeps the normalized statement ($n), not the code.
+# keeps the normalized statement ($n), not the code. auto_explain with
+# log_nested_statements and log_verbose (on for the side transaction that
+# compares the code) prints the plan of the comparison without the code.
 use strict;
 use warnings;
 use FindBin;
@@ -20,12 +22,18 @@ my $db = 'tap';
 my $node = new_domxfer_node('secrets', conf => q{
 log_statement = none
 log_min_error_statement = error
-shared_preload_libraries = 'domxfer,pg_stat_statements'
+shared_preload_libraries = 'domxfer,pg_stat_statements,auto_explain'
+auto_explain.log_min_duration = 0
+auto_explain.log_nested_statements = on
+auto_explain.log_verbose = on
 });
 $node->safe_psql($db, q{
 CREATE EXTENSION pg_stat_statements;
 CREATE ROLE app LOGIN IN ROLE domxfer_app;
 GRANT pg_read_all_stats TO app;
+-- the client's own statements unexplained: a completed call's text holds
+-- its (then used) code; the side transaction's plans are explained
+ALTER ROLE app SET auto_explain.log_min_duration = -1;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 SELECT 'sec' || i || '.example', 'tap-registrar', now() - interval '400 days',
        now() + interval '400 days', 'holder@example.org'
@@ -108,6 +116,8 @@ for my $leak (qw(LEAKwrongcode0001 LEAKunknowndomain0002 LEAKbadregistrar0003
 unlike($log, qr/\Q$code\E/, 'the right code is not in the server log');
 like($log, qr/ERROR:  invalid auth code for domain "sec1.example"/,
 	'the errors themselves are logged (message, without the statement)');
+like($log, qr/Output: \(domxfer\._check_auth_code\(\$1, \$2, \$3, \$4\)\)/,
+	'auto_explain printed the side transaction\'s plan, with parameters, not the code');
 
 # (3) controls: the grep finds a code that is logged
 as_app(q{SELECT 'LEAKcontrol0008'::integer});
