@@ -212,6 +212,8 @@ CREATE TRIGGER rule_sets_before_update BEFORE UPDATE ON domxfer.rule_sets
 CREATE TRIGGER rule_sets_before_delete BEFORE DELETE ON domxfer.rule_sets
 	FOR EACH ROW EXECUTE FUNCTION domxfer._rule_sets_before_delete();
 -- the policy cache (src/tld_policy.c) folds the rule sets into its masks
+COMMENT ON FUNCTION domxfer._tld_policy_changed() IS
+	'Statement trigger of tld_policy and rule_sets: tells every session''s policy cache that the table changed';
 CREATE TRIGGER rule_sets_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON domxfer.rule_sets
 	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._tld_policy_changed();
