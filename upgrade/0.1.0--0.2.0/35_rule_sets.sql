@@ -587,6 +587,11 @@ BEGIN
 END
 $$;
 
+-- install/90_reporting.sql: the eligibility view's comments name the rule sets
+COMMENT ON COLUMN domxfer.eligibility.blockers IS 'Reason codes of the blocking rules (per the TLD''s rule set) that fail now, in the order of the rules table; empty when eligible; meanings in domxfer.reason_codes';
+COMMENT ON COLUMN domxfer.eligibility.warnings IS 'Codes that never block a transfer: failing rules the TLD''s rule set demotes to warn, then uses_registrar_dns, expires_within_30_days';
+COMMENT ON COLUMN domxfer.eligibility.transfer_window IS 'The span of instants in which the blocking time rules among R2, R3, R4, R6 and R10 all hold (tstzrange; empty when none, unbounded on a side no blocking rule limits); see window_start and window_end for tools without range support';
+
 -- install/70_roles.sql
 GRANT SELECT ON domxfer.reason_codes, domxfer.rule_sets TO domxfer_reader;
 GRANT INSERT (registrant_changed_at, registrant_change_lock_opt_out),
