@@ -93,6 +93,19 @@ SELECT c.oid::regclass::text || '|' || string_agg(quote_ident(a.attname), ', ' O
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
  WHERE e.extname = 'domxfer'
  GROUP BY c.oid ORDER BY c.oid::regclass::text}));
+	if ($version ne $latest)
+	{
+		# the old version's rule functions still work with this library (its C symbols are kept)
+		is($node->safe_psql($db, q{
+SELECT string_agg(name || '=' || array_to_string(domxfer.transfer_out_blockers(d, '2025-01-01 00:00+00'), ',')
+				  || '=' || domxfer.transfer_out_eligible(d, '2025-01-01 00:00+00')
+				  || '=' || domxfer.transfer_window(d)::text, ' ' ORDER BY name)
+  FROM domxfer.domains d}),
+			'upgrade-check.example=registrant_email_invalid=false=["2020-03-01 00:00:00+00","2029-12-17 00:00:00+00") '
+			. 'upgrade-mail.example==true=["2020-03-01 00:00:00+00","2029-12-17 00:00:00+00") '
+			. 'upgrade-nbsp.example=registrant_email_invalid=false=["2020-03-01 00:00:00+00","2029-12-17 00:00:00+00")',
+			"$version: its rule functions answer with the new library before the update");
+	}
 	my $before = $node->safe_psql($db, $old_columns_sql);
 	my $before_all = $node->safe_psql($db, $data_sums);
 	$node->safe_psql($db, 'ALTER EXTENSION domxfer UPDATE');
