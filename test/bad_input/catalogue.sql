@@ -352,6 +352,10 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 -- the background worker's report
 ('domxfer.worker_status()', $c$SELECT domxfer.worker_status()$c$, 'bad_input_nobody', '42501', 'wrong role: nobody'),
 ('domxfer.worker_status()', $c$SELECT domxfer.worker_status()$c$, 'domxfer_reader', '00000', 'the reader may see it'),
+-- the auth-code check service's report (install/85_check_service.sql)
+('domxfer.auth_check_status()', $c$SELECT domxfer.auth_check_status()$c$, 'bad_input_nobody', '42501', 'wrong role: nobody'),
+('domxfer.auth_check_status()', $c$SELECT domxfer.auth_check_status()$c$, 'domxfer_reader', '00000', 'the reader may see it'),
+('domxfer.auth_check_status()', $c$SELECT domxfer.auth_check_status('x')$c$, 'domxfer_reader', '42883', 'it takes no argument'),
 
 -- trigger functions cannot be called directly
 ('domxfer._tld_policy_changed()', $c$SELECT domxfer._tld_policy_changed()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
@@ -543,4 +547,8 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 ('domxfer.domains', $c$UPDATE domxfer.domains SET registrant_changed_at = registered_at - interval '1 microsecond' WHERE name = 'bi-free.example'$c$, 'domxfer_app', '23514', 'a registrant change before registration'),
 ('domxfer.domains', $c$UPDATE domxfer.domains SET registrant_changed_at = 'infinity' WHERE name = 'bi-free.example'$c$, 'domxfer_app', '23514', 'a registrant change at infinity'),
 ('domxfer.domains', $c$UPDATE domxfer.domains SET registrant_email_usable = true WHERE name = 'bi-free.example'$c$, NULL, '428C9', 'R8''s stored answer cannot be written, even by a superuser'),
-('domxfer.domains', $c$UPDATE domxfer.domains SET status = 'pendingRenew,pendingTransfer' WHERE name = 'bi-renewing.example'$c$, 'domxfer_app', '22P02', 'two pending* values at once: the status type refuses them in a column');
+('domxfer.domains', $c$UPDATE domxfer.domains SET status = 'pendingRenew,pendingTransfer' WHERE name = 'bi-renewing.example'$c$, 'domxfer_app', '22P02', 'two pending* values at once: the status type refuses them in a column'),
+
+-- the auth-code check service's report (install/85_check_service.sql)
+('domxfer.auth_check_service', $c$SELECT * FROM domxfer.auth_check_service$c$, 'bad_input_nobody', '42501', 'the view needs domxfer_reader'),
+('domxfer.auth_check_service', $c$UPDATE domxfer.auth_check_service SET pool_size = 9$c$, 'domxfer_admin', '55000', 'the report cannot be written to: a view over a function is not updatable');
