@@ -39,4 +39,67 @@ auth_code_digests_equal(const uint8_t *a, const uint8_t *b, size_t len)
 	return diff == 0;
 }
 
+/*
+ * Whether the UTF-8 character cp is removed from a presented code before it
+ * is compared (SPEC §1c): every Unicode White_Space character (PropList.txt)
+ * and the zero-width characters U+200B..U+200D, U+2060 and U+FEFF.
+ */
+static inline bool
+auth_code_ignorable(uint32_t cp)
+{
+	return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0
+		|| cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028
+		|| cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060
+		|| cp == 0x3000 || cp == 0xFEFF;
+}
+
+/*
+ * Copies the len bytes of a presented code at in to out (room for len
+ * bytes), leaving out what auth_code_ignorable() names; returns the length
+ * written. Codes are pasted by people, so a code with a trailing newline, a
+ * no-break space or a zero-width space is still the code. Only well-formed
+ * UTF-8 sequences of those characters are removed; every other byte is kept
+ * as it is (so a code in any other encoding is compared byte for byte). The
+ * time taken depends on the presented text only, never on the stored code.
+ */
+static inline size_t
+auth_code_strip(const char *in, size_t len, char *out)
+{
+	const unsigned char *s = (const unsigned char *) in;
+	size_t		kept = 0;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		uint32_t	cp = 0;
+		size_t		n = 0;
+
+		if (s[i] < 0x80)
+		{
+			cp = s[i];
+			n = 1;
+		}
+		else if (s[i] == 0xC2 && i + 1 < len && (s[i + 1] == 0x85 || s[i + 1] == 0xA0))
+		{
+			cp = s[i + 1];
+			n = 2;
+		}
+		else if ((s[i] == 0xE1 || s[i] == 0xE2 || s[i] == 0xE3 || s[i] == 0xEF)
+				 && i + 2 < len
+				 && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80)
+		{
+			cp = ((uint32_t) (s[i] & 0x0F) << 12) | ((uint32_t) (s[i + 1] & 0x3F) << 6)
+				| (uint32_t) (s[i + 2] & 0x3F);
+			n = 3;
+		}
+		if (n > 0 && auth_code_ignorable(cp))
+		{
+			i += n;
+			continue;
+		}
+		out[kept++] = (char) s[i++];
+	}
+	return kept;
+}
+
 #endif							/* AUTH_CODE_H */
