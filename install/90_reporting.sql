@@ -160,14 +160,8 @@ SELECT CAST(pg_catalog.timezone('UTC', t.decided_at) AS pg_catalog.date) AS day,
 	   domxfer.domain_tld(t.domain_name) AS tld,
 	   CAST(t.state AS pg_catalog.text) AS state,
 	   pg_catalog.count(*) AS transfers
-  FROM (SELECT tr.domain_name, tr.state, tr.decided_at
-		  FROM domxfer.transfers AS tr
-		 WHERE tr.decided_at IS NOT NULL
-		UNION ALL
-		-- due, decision not written yet: counted as it will be recorded
-		SELECT td.domain_name, td.state, td.decided_at
-		  FROM domxfer._transfers_as_decided(pg_catalog.now()) AS td
-		 WHERE td.due_at OPERATOR(pg_catalog.<=) pg_catalog.now()) AS t
+  FROM domxfer._transfers_as_decided(pg_catalog.now()) AS t
+ WHERE t.decided_at IS NOT NULL
  GROUP BY 1, 2, 3;
 
 COMMENT ON VIEW domxfer.daily_transfer_outcomes IS
