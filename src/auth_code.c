@@ -11,6 +11,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "port.h"
 #include "utils/builtins.h"
 
@@ -165,17 +166,26 @@ domxfer_auth_code_matches(PG_FUNCTION_ARGS)
 	text	   *code = PG_GETARG_TEXT_PP(0);
 	bytea	   *salt = PG_GETARG_BYTEA_PP(1);
 	bytea	   *stored = PG_GETARG_BYTEA_PP(2);
+	const char *presented = VARDATA_ANY(code);
 	size_t		code_len = VARSIZE_ANY_EXHDR(code);
-	char	   *cleaned = palloc(code_len + 1);
+	char	   *cleaned;
 	uint8_t		given[AUTH_CODE_HASH_LENGTH];
 	bool		matches;
 
 	/*
 	 * Every path that compares a presented code comes here (the caller's own
 	 * transaction and the side transaction alike), so this is where pasted
-	 * white space and zero-width characters are removed (SPEC §1c).
+	 * white space and zero-width characters are removed (SPEC §1c). Codes
+	 * are ASCII, the same bytes in UTF-8 as in the server's encoding.
 	 */
-	code_len = auth_code_strip(VARDATA_ANY(code), code_len, cleaned);
+	if (code_len > 0 && GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
+	{
+		presented = pg_server_to_any(presented, code_len, PG_UTF8);
+		if (presented != VARDATA_ANY(code))
+			code_len = strlen(presented);
+	}
+	cleaned = palloc(code_len + 1);
+	code_len = auth_code_strip(presented, code_len, cleaned);
 
 	/* an empty code never matches, and a malformed stored value matches nothing */
 	if (code_len == 0

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define AUTH_CODE_LENGTH		22
 #define AUTH_CODE_SALT_LENGTH	16
@@ -54,12 +55,51 @@ auth_code_ignorable(uint32_t cp)
 }
 
 /*
- * Copies the len bytes of a presented code at in to out (room for len
- * bytes), leaving out what auth_code_ignorable() names; returns the length
- * written. Codes are pasted by people, so a code with a trailing newline, a
- * no-break space or a zero-width space is still the code. Only well-formed
- * UTF-8 sequences of those characters are removed; every other byte is kept
- * as it is (so a code in any other encoding is compared byte for byte). The
+ * Decodes the UTF-8 character at s (len bytes left) into *cp; returns its
+ * length, or 0 when the bytes there are not well-formed UTF-8 (overlong
+ * forms and surrogates included).
+ */
+static inline size_t
+auth_code_utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	size_t		n;
+	uint32_t	c;
+
+	if (s[0] < 0x80)
+	{
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, c = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, c = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+	{
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF)))
+		|| (n == 4 && (c < 0x10000 || c > 0x10FFFF)))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * Copies the len bytes of a presented code (UTF-8) at in to out (room for
+ * len bytes), leaving out every character auth_code_ignorable() names;
+ * returns the length written. Codes are pasted by people, so a code with a
+ * trailing newline, a no-break space or a zero-width space is still the
+ * code. Text that is not well-formed UTF-8 is copied unchanged (it cannot
+ * be a code, and removing bytes from it could form new characters). The
  * time taken depends on the presented text only, never on the stored code.
  */
 static inline size_t
@@ -67,37 +107,27 @@ auth_code_strip(const char *in, size_t len, char *out)
 {
 	const unsigned char *s = (const unsigned char *) in;
 	size_t		kept = 0;
-	size_t		i = 0;
+	size_t		i;
+	uint32_t	cp;
 
-	while (i < len)
+	for (i = 0; i < len;)
 	{
-		uint32_t	cp = 0;
-		size_t		n = 0;
+		size_t		n = auth_code_utf8_next(s + i, len - i, &cp);
 
-		if (s[i] < 0x80)
+		if (n == 0)
 		{
-			cp = s[i];
-			n = 1;
+			memcpy(out, in, len);
+			return len;
 		}
-		else if (s[i] == 0xC2 && i + 1 < len && (s[i + 1] == 0x85 || s[i + 1] == 0xA0))
-		{
-			cp = s[i + 1];
-			n = 2;
-		}
-		else if ((s[i] == 0xE1 || s[i] == 0xE2 || s[i] == 0xE3 || s[i] == 0xEF)
-				 && i + 2 < len
-				 && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80)
-		{
-			cp = ((uint32_t) (s[i] & 0x0F) << 12) | ((uint32_t) (s[i + 1] & 0x3F) << 6)
-				| (uint32_t) (s[i + 2] & 0x3F);
-			n = 3;
-		}
-		if (n > 0 && auth_code_ignorable(cp))
-		{
-			i += n;
-			continue;
-		}
-		out[kept++] = (char) s[i++];
+		i += n;
+	}
+	for (i = 0; i < len;)
+	{
+		size_t		n = auth_code_utf8_next(s + i, len - i, &cp);
+
+		if (!auth_code_ignorable(cp))
+			memcpy(out + kept, in + i, n), kept += n;
+		i += n;
 	}
 	return kept;
 }
