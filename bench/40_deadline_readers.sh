@@ -61,7 +61,7 @@ WITH opened AS (
 	INSERT INTO domxfer.transfers (domain_name, state, gaining_registrar, created_at, requested_at, deadline)
 	SELECT d.name, 'pending', 'gaining-x', now() - interval '2 days', now() - interval '1 day', now() + interval '4 days'
 	  FROM domxfer.domains d
-	 WHERE d.sponsoring_registrar = 'bench-registrar' AND NOT d.status @> 'clientTransferProhibited'
+	 WHERE d.sponsoring_registrar = 'bench-registrar' AND NOT d.status OPERATOR(domxfer.@>) 'clientTransferProhibited'::domxfer.domain_status
 	 ORDER BY d.name LIMIT $OPEN
 	RETURNING id, domain_name)
 UPDATE domxfer.domains d
