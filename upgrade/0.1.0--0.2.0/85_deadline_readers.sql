@@ -46,17 +46,26 @@ $$;
 
 COMMENT ON FUNCTION domxfer._due_decision(bigint, timestamptz) IS 'Internal (the readers): a transfer''s state, decided_at and outcome_reason as of "at": for a transfer due by then (a pending one past its deadline, an issued code past its expiry) the decision the worker or process_due_transfers will record, judged by the same rule check (_blockers_ignoring_own at the deadline) without writing; otherwise as stored; NULLs for an unknown id';
 
--- Inlinable (LANGUAGE sql, one SELECT, not STRICT, no SET): a view that
--- reads FROM it gets the table's rows with plain column references, and the
--- rule functions over d stay inlined and keep getting columns, not a whole
--- row (so the expressions below must stay cheap: the decision is joined in,
--- not called per column). The join finds only domains whose open transfer
--- is due (few; none when the worker keeps up), and _due_decision runs once
--- per such transfer.
+-- Inlinable (LANGUAGE sql, one query, not STRICT, no SET): a view that
+-- reads FROM it gets the table's columns as plain column references, so the
+-- rule functions over d stay inlined and get columns, not a whole row. Two
+-- arms, so that the usual row costs nothing extra: the domains without a due
+-- transfer as they are stored (the NOT EXISTS runs only for the few rows
+-- with an open transfer), and the domains whose open transfer is due (found
+-- through the transfers_due index; none when the worker keeps up), joined
+-- with the decision, one _due_decision call each. A filter on name, tld or
+-- expires_at reaches both arms and their indexes.
 CREATE FUNCTION domxfer._domains_as_decided(at timestamptz)
 RETURNS SETOF domxfer.domains
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
+	SELECT d.*
+	  FROM domxfer.domains AS d
+	 WHERE d.open_transfer_id IS NULL
+		OR NOT EXISTS (SELECT FROM domxfer.transfers AS t
+						WHERE t.id OPERATOR(pg_catalog.=) d.open_transfer_id
+						  AND t.due_at OPERATOR(pg_catalog.<=) at)
+	UNION ALL
 	SELECT d.name,
 		   CASE WHEN o.state OPERATOR(pg_catalog.=) 'completed'
 				THEN t.gaining_registrar ELSE d.sponsoring_registrar END,
@@ -75,12 +84,13 @@ BEGIN ATOMIC
 		   d.registrant_email,
 		   d.real_name_verified,
 		   d.uses_registrar_dns,
-		   CASE WHEN t.id IS NULL THEN d.open_transfer_id END
-	  FROM domxfer.domains AS d
-	  LEFT JOIN (domxfer.transfers AS t
-				 CROSS JOIN LATERAL domxfer._due_decision(t.id, at) AS o)
-		ON t.id OPERATOR(pg_catalog.=) d.open_transfer_id
-	   AND t.due_at OPERATOR(pg_catalog.<=) at;
+		   NULL::bigint
+	  FROM domxfer.transfers AS t
+	  JOIN domxfer.domains AS d
+		ON d.name OPERATOR(pg_catalog.=) t.domain_name
+	   AND d.open_transfer_id OPERATOR(pg_catalog.=) t.id
+	 CROSS JOIN LATERAL domxfer._due_decision(t.id, at) AS o
+	 WHERE t.due_at OPERATOR(pg_catalog.<=) at;
 END;
 
 COMMENT ON FUNCTION domxfer._domains_as_decided(timestamptz) IS 'Internal (the readers): every row of domxfer.domains as it is once the transfers due by "at" are decided: after a completion the gaining registrar sponsors it and last_transferred_at is the deadline; pendingTransfer and open_transfer_id are cleared by any decision (see _due_decision). Inlined into the views';
