@@ -84,7 +84,10 @@ BEGIN ATOMIC
 		   d.registrant_email,
 		   d.real_name_verified,
 		   d.uses_registrar_dns,
-		   NULL::bigint
+		   NULL::bigint,
+		   d.registrant_changed_at,
+		   d.registrant_change_lock_opt_out,
+		   d.registrant_email_usable
 	  FROM domxfer.transfers AS t
 	  JOIN domxfer.domains AS d
 		ON d.name OPERATOR(pg_catalog.=) t.domain_name
