@@ -18,12 +18,12 @@ END $$;
 -- the notices of one transfer, in order, with what a test can compare
 CREATE FUNCTION pg_temp.notices_of(tid bigint)
 RETURNS TABLE (kind domxfer.notice_kind, recipient text, delay interval, at_is_event boolean,
-			   keys text, reasons jsonb)
+			   keys text, reason_codes jsonb)
 LANGUAGE sql AS $$
 	SELECT n.kind, n.recipient, n.due_by - n.created_at,
 		   n.created_at = e.at AND n.payload->>'at' = domxfer._rfc3339(e.at),
 		   (SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys(n.payload) k),
-		   n.payload->'reasons'
+		   jsonb_path_query_array(n.payload, '$.reasons[*].code')
 	  FROM domxfer.notices n JOIN domxfer.transfer_events e ON e.id = n.event_id
 	 WHERE n.transfer_id = tid ORDER BY n.id
 $$;
@@ -41,6 +41,7 @@ SELECT * FROM pg_temp.notices_of(:a_id);
 SELECT domxfer.receive_transfer_request('nt-approve.example', :'a_code', 'gaining-reg') = :a_id AS received;
 SELECT domxfer.approve_transfer_out(:a_id);
 SELECT * FROM pg_temp.notices_of(:a_id);
+SELECT payload->'reasons' AS outcome FROM domxfer.notices WHERE transfer_id = :a_id AND kind = 'transfer_completed';
 SELECT n.kind, n.payload->>'domain' AS domain, n.payload->>'domain_unicode' AS unicode,
 	   n.payload->>'gaining_registrar' AS gaining,
 	   n.payload->>'deadline' = domxfer._rfc3339(t.deadline) AS deadline_rfc3339,
@@ -79,6 +80,11 @@ SELECT domxfer._decide_due_batch(now() + interval '15 days', 1000,
 			   AND id NOT IN (:d_id, :r_id, :e_id))) AS decided;
 SELECT * FROM pg_temp.notices_of(:d_id);
 SELECT * FROM pg_temp.notices_of(:r_id);
+-- a rejection's reasons carry domxfer.reason_codes' meanings
+SELECT count(*) AS rejection_reasons_with_meanings
+  FROM domxfer.notices n, jsonb_array_elements(n.payload->'reasons') r
+ WHERE n.transfer_id = :r_id AND n.kind = 'transfer_rejected'
+   AND r->>'code' = 'unpaid' AND r->>'meaning_en' <> '' AND r->>'meaning_zh' <> '';
 SELECT * FROM pg_temp.notices_of(:e_id);
 
 -- 4. the same decision row by row (the worker's fallback)

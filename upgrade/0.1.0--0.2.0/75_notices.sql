@@ -156,13 +156,25 @@ END::domxfer.notice_kind;
 COMMENT ON FUNCTION domxfer._notice_kind(domxfer.transfer_state, domxfer.transfer_state, jsonb) IS 'Internal: the kind of notice a transfer_events row owes (SPEC §9), NULL if none: auth_code_issued for a code issued or reissued, transfer_requested for pending, transfer_completed/rejected/cancelled, auth_code_expired for expired';
 
 -- Reason and outcome codes with their meanings, in order.
--- (PL/pgSQL: domxfer.reason_codes is looked up when it runs)
+-- (PL/pgSQL: domxfer.reason_codes is looked up when it runs; without that
+-- table, rule codes come without meanings)
 CREATE FUNCTION domxfer._reason_meanings(codes text[])
 RETURNS jsonb
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF pg_catalog.to_regclass('domxfer.reason_codes') IS NULL THEN
+		RETURN (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+					'code', c.code, 'meaning_en', o.en, 'meaning_zh', o.zh) ORDER BY c.n)
+				  FROM pg_catalog.unnest(codes) WITH ORDINALITY AS c(code, n)
+				  LEFT JOIN (VALUES
+					('auto_approved', 'approved automatically at the deadline', '期限届满自动批准'),
+					('holder_approved', 'approved early by the holder', '持有人提前批准'),
+					('holder_cancelled', 'cancelled by the holder', '持有人已取消'),
+					('auth_code_expired', 'the auth code expired unused', '转移密码过期未使用')) AS o(code, en, zh)
+					ON o.code OPERATOR(pg_catalog.=) c.code);
+	END IF;
 	RETURN (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
 			'code', c.code,
 			'meaning_en', COALESCE(r.meaning_en, o.en),
