@@ -220,11 +220,16 @@ $$;
 COMMENT ON FUNCTION domxfer._encrypt_code(text, text) IS 'Internal: pgcrypto''s pgp_pub_encrypt of an auth code to an ASCII-armored OpenPGP public key (pgcrypto loaded lazily, from whatever schema it is installed in); NULL with a WARNING if pgcrypto is not installed';
 
 -- The one writer.
+-- The planner knows nothing of the transition table's size (a handful of
+-- rows, a batch at most): without the two settings it hashes the whole of
+-- transfers and domains for every statement.
 CREATE FUNCTION domxfer._owe_notices()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 AS $$
 DECLARE
 	v_key text;
@@ -273,13 +278,13 @@ BEGIN
 			'how_to_cancel', CASE WHEN k.kind OPERATOR(pg_catalog.=) ANY (ARRAY['auth_code_issued', 'transfer_requested']::domxfer.notice_kind[]) THEN
 				pg_catalog.jsonb_build_object(
 					'call', pg_catalog.format('domxfer.cancel_transfer_out(%s)', t.id),
-					'until', domxfer._rfc3339(COALESCE(t.deadline, t.auth_code_expires_at))) END,
+					'until', domxfer._rfc3339(x.cancel_until)) END,
 			'how_to_approve', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_requested' AND p.early_approval THEN
 				pg_catalog.jsonb_build_object(
 					'call', pg_catalog.format('domxfer.approve_transfer_out(%s)', t.id),
 					'until', domxfer._rfc3339(t.deadline)) END,
 			'transfer_back_from', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_completed'
-									   THEN domxfer._rfc3339(t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer)) END,
+									   THEN domxfer._rfc3339(x.back_from) END,
 			'code_encrypted', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued' THEN v_cipher IS NOT NULL END)),
 		   CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued' THEN v_cipher END,
 		   e.at OPERATOR(pg_catalog.+) CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued'
@@ -287,10 +292,14 @@ BEGIN
 											ELSE pg_catalog.make_interval(hours => p.notice_hours) END,
 		   e.at, e.at
 	  FROM owed e
-	 CROSS JOIN LATERAL (SELECT domxfer._notice_kind(e.from_state, e.to_state, e.detail) AS kind) k
+	 CROSS JOIN LATERAL (SELECT domxfer._notice_kind(e.from_state, e.to_state, e.detail) AS kind OFFSET 0) k
 	  JOIN domxfer.transfers t ON t.id OPERATOR(pg_catalog.=) e.transfer_id
 	  JOIN domxfer.domains d ON d.name OPERATOR(pg_catalog.=) t.domain_name
 	 CROSS JOIN LATERAL domxfer._policy_for(t.domain_name) p
+	 -- plain columns, so that domxfer._rfc3339 is inlined
+	 CROSS JOIN LATERAL (SELECT COALESCE(t.deadline, t.auth_code_expires_at) AS cancel_until,
+								t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
+						 OFFSET 0) x
 	 WHERE k.kind IS NOT NULL
 	   AND e.at OPERATOR(pg_catalog.>=) pg_catalog.now();
 	v_cipher := NULL;
