@@ -153,43 +153,6 @@ END::domxfer.notice_kind;
 
 COMMENT ON FUNCTION domxfer._notice_kind(domxfer.transfer_state, domxfer.transfer_state, jsonb) IS 'Internal: the kind of notice a transfer_events row owes (SPEC §9), NULL if none: auth_code_issued for a code issued or reissued, transfer_requested for pending, transfer_completed/rejected/cancelled, auth_code_expired for expired';
 
--- Reason and outcome codes with their meanings, in order.
--- (PL/pgSQL: domxfer.reason_codes is looked up when it runs; without that
--- table, rule codes come without meanings)
-CREATE FUNCTION domxfer._reason_meanings(codes text[])
-RETURNS jsonb
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF pg_catalog.to_regclass('domxfer.reason_codes') IS NULL THEN
-		RETURN (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-					'code', c.code, 'meaning_en', o.en, 'meaning_zh', o.zh) ORDER BY c.n)
-				  FROM pg_catalog.unnest(codes) WITH ORDINALITY AS c(code, n)
-				  LEFT JOIN (VALUES
-					('auto_approved', 'approved automatically at the deadline', '期限届满自动批准'),
-					('holder_approved', 'approved early by the holder', '持有人提前批准'),
-					('holder_cancelled', 'cancelled by the holder', '持有人已取消'),
-					('auth_code_expired', 'the auth code expired unused', '转移密码过期未使用')) AS o(code, en, zh)
-					ON o.code OPERATOR(pg_catalog.=) c.code);
-	END IF;
-	RETURN (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-			'code', c.code,
-			'meaning_en', COALESCE(r.meaning_en, o.en),
-			'meaning_zh', COALESCE(r.meaning_zh, o.zh)) ORDER BY c.n)
-		  FROM pg_catalog.unnest(codes) WITH ORDINALITY AS c(code, n)
-		  LEFT JOIN domxfer.reason_codes r ON r.code OPERATOR(pg_catalog.=) c.code
-		  LEFT JOIN (VALUES
-			('auto_approved', 'approved automatically at the deadline', '期限届满自动批准'),
-			('holder_approved', 'approved early by the holder', '持有人提前批准'),
-			('holder_cancelled', 'cancelled by the holder', '持有人已取消'),
-			('auth_code_expired', 'the auth code expired unused', '转移密码过期未使用')) AS o(code, en, zh)
-			ON o.code OPERATOR(pg_catalog.=) c.code);
-END
-$$;
-
-COMMENT ON FUNCTION domxfer._reason_meanings(text[]) IS 'Internal: [{code, meaning_en, meaning_zh}] for reason codes (from domxfer.reason_codes) and outcome codes (auto_approved, holder_approved, holder_cancelled, auth_code_expired), in the given order';
-
 -- The code, encrypted to the mailer's key; NULL (with a WARNING) if
 -- pgcrypto is gone since the key was set: the notice then goes without it,
 -- and the application still has the code request_transfer_out returned.
@@ -266,8 +229,7 @@ BEGIN
 			'requested_at', domxfer._rfc3339(t.requested_at),
 			'deadline', domxfer._rfc3339(t.deadline),
 			'decided_at', domxfer._rfc3339(t.decided_at),
-			'reasons', CASE WHEN t.outcome_reason IS NOT NULL AND k.kind OPERATOR(pg_catalog.<>) 'auth_code_issued'
-							THEN domxfer._reason_meanings(t.outcome_reason) END,
+			'reasons', CASE WHEN k.kind OPERATOR(pg_catalog.<>) 'auth_code_issued' THEN rs.reasons END,
 			'note', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_cancelled' THEN t.cancel_note END,
 			'auth_code_expires_at', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued'
 										 THEN domxfer._rfc3339(t.auth_code_expires_at) END,
@@ -300,6 +262,21 @@ BEGIN
 	 CROSS JOIN LATERAL (SELECT COALESCE(t.deadline, t.auth_code_expires_at) AS cancel_until,
 								t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
 						 OFFSET 0) x
+	 -- the outcome's codes with their meanings, in order: rule codes from
+	 -- domxfer.reason_codes, the outcome codes of transfers.outcome_reason here
+	 CROSS JOIN LATERAL (
+		SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+				'code', c.code,
+				'meaning_en', COALESCE(r.meaning_en, o.en),
+				'meaning_zh', COALESCE(r.meaning_zh, o.zh)) ORDER BY c.n) AS reasons
+		  FROM pg_catalog.unnest(t.outcome_reason) WITH ORDINALITY AS c(code, n)
+		  LEFT JOIN domxfer.reason_codes r ON r.code OPERATOR(pg_catalog.=) c.code
+		  LEFT JOIN (VALUES
+			('auto_approved', 'approved automatically at the deadline', '期限届满自动批准'),
+			('holder_approved', 'approved early by the holder', '持有人提前批准'),
+			('holder_cancelled', 'cancelled by the holder', '持有人已取消'),
+			('auth_code_expired', 'the auth code expired unused', '转移密码过期未使用')) AS o(code, en, zh)
+			ON o.code OPERATOR(pg_catalog.=) c.code) rs
 	 WHERE k.kind IS NOT NULL
 	   AND e.at OPERATOR(pg_catalog.>=) pg_catalog.now();
 	v_cipher := NULL;
@@ -540,7 +517,6 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._tld_policy_adopt_notice_numbers(),
 	domxfer._take_issued_auth_code(),
 	domxfer._notice_kind(domxfer.transfer_state, domxfer.transfer_state, jsonb),
-	domxfer._reason_meanings(text[]),
 	domxfer._encrypt_code(text, text),
 	domxfer._owe_notices(),
 	domxfer._find_notice(bigint),
