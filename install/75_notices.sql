@@ -183,16 +183,11 @@ $$;
 COMMENT ON FUNCTION domxfer._encrypt_code(text, text) IS 'Internal: pgcrypto''s pgp_pub_encrypt of an auth code to an ASCII-armored OpenPGP public key (pgcrypto loaded lazily, from whatever schema it is installed in); NULL with a WARNING if pgcrypto is not installed';
 
 -- The one writer.
--- The planner knows nothing of the transition table's size (a handful of
--- rows, a batch at most): without the two settings it hashes the whole of
--- transfers and domains for every statement.
 CREATE FUNCTION domxfer._owe_notices()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET enable_hashjoin = off
-SET enable_mergejoin = off
 AS $$
 DECLARE
 	v_key text;
@@ -255,9 +250,21 @@ BEGIN
 		   e.at, e.at
 	  FROM owed e
 	 CROSS JOIN LATERAL (SELECT domxfer._notice_kind(e.from_state, e.to_state, e.detail) AS kind OFFSET 0) k
-	  JOIN domxfer.transfers t ON t.id OPERATOR(pg_catalog.=) e.transfer_id
-	  JOIN domxfer.domains d ON d.name OPERATOR(pg_catalog.=) t.domain_name
-	 CROSS JOIN LATERAL domxfer._policy_for(t.domain_name) p
+	 -- The planner knows nothing of the transition table's size (a few
+	 -- rows, a batch at most): as plain joins it would hash all of
+	 -- transfers and domains for every statement. Lateral subqueries that
+	 -- are not pulled up (OFFSET 0) make them index lookups per event.
+	 CROSS JOIN LATERAL (SELECT tr.* FROM domxfer.transfers tr
+						  WHERE tr.id OPERATOR(pg_catalog.=) e.transfer_id OFFSET 0) t
+	 CROSS JOIN LATERAL (SELECT dm.registrant_email FROM domxfer.domains dm
+						  WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name OFFSET 0) d
+	 -- the TLD's policy row, else the default row (as domxfer._policy_for,
+	 -- which as a function would be planned again for every statement)
+	 CROSS JOIN LATERAL (SELECT pl.early_approval, pl.min_days_after_transfer, pl.code_notice_minutes, pl.notice_hours
+						   FROM domxfer.tld_policy pl
+						  WHERE pl.tld OPERATOR(pg_catalog.=) ANY (ARRAY[domxfer.domain_tld(t.domain_name), '*'])
+						  ORDER BY pl.tld OPERATOR(pg_catalog.=) '*'
+						  LIMIT 1) p
 	 -- plain columns, so that domxfer._rfc3339 is inlined
 	 CROSS JOIN LATERAL (SELECT COALESCE(t.deadline, t.auth_code_expires_at) AS cancel_until,
 								t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
