@@ -511,7 +511,7 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 -- empty calls: a claim or a mark that succeeded would change the data.
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(0)$c$, 'domxfer_app', '22023', 'max 0'),
-('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(-2147483648, '-infinity')$c$, 'domxfer_app', '22023', 'the smallest max'),
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(-2147483648, '-100 years')$c$, 'domxfer_app', '22023', 'the smallest max'),
 ('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(2147483647)$c$, 'domxfer_app', '22023', 'the largest max'),
 ('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(NULL, NULL)$c$, 'domxfer_app', '22004', 'NULL max and lease'),
 ('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(10, '-5 minutes')$c$, 'domxfer_app', '22023', 'a negative lease'),
@@ -536,8 +536,8 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.notices', $c$UPDATE domxfer.notices SET sent_at = now()$c$, 'domxfer_app', '42501', 'the mailer marks notices only through mark_notice_sent'),
 ('domxfer.notices', $c$SELECT code_ciphertext FROM domxfer.notices$c$, 'domxfer_reader', '42501', 'the reader never sees the encrypted code'),
-('domxfer.notices', $c$INSERT INTO domxfer.notices (transfer_id, event_id, kind, payload, due_by, created_at, next_attempt_at) VALUES ({pending}, -1, 'transfer_requested', '{}', now(), now(), now())$c$, NULL, '23514', 'due_by not after created_at (superuser)'),
-('domxfer.notices', $c$INSERT INTO domxfer.notices (transfer_id, event_id, kind, payload, code_ciphertext, due_by, created_at, next_attempt_at) VALUES ({pending}, -1, 'transfer_requested', '{}', '\x00', now() + interval '1 day', now(), now())$c$, NULL, '23514', 'a ciphertext outside an auth_code_issued notice (superuser)'),
+('domxfer.notices', $c$INSERT INTO domxfer.notices (id, transfer_id, event_id, kind, payload, due_by, created_at, next_attempt_at) OVERRIDING SYSTEM VALUE VALUES (-1, {pending}, -1, 'transfer_requested', '{}', now(), now(), now())$c$, NULL, '23514', 'due_by not after created_at (superuser; an explicit id, so that no sequence value is taken)'),
+('domxfer.notices', $c$INSERT INTO domxfer.notices (id, transfer_id, event_id, kind, payload, code_ciphertext, due_by, created_at, next_attempt_at) OVERRIDING SYSTEM VALUE VALUES (-1, {pending}, -1, 'transfer_requested', '{}', '\x00', now() + interval '1 day', now(), now())$c$, NULL, '23514', 'a ciphertext outside an auth_code_issued notice (superuser)'),
 ('domxfer.notice_key', $c$SELECT * FROM domxfer.notice_key$c$, 'domxfer_app', '42501', 'the key table is for domxfer_admin'),
 ('domxfer.notice_key', $c$INSERT INTO domxfer.notice_key (singleton, public_key, key_id) VALUES (false, 'k', 'k')$c$, NULL, '23514', 'a second row (superuser)'),
 ('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET code_notice_minutes = 0 WHERE tld = '*'$c$, NULL, '23514', 'no delay for the code notice'),

@@ -78,7 +78,19 @@ INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_
 VALUES ('upgrade-check.example', 'tap-registrar', '2020-01-01 00:00+00', '2030-01-01 00:00+00');
 UPDATE domxfer.tld_policy SET min_days_after_transfer = 61 WHERE tld = '*';
 });
-	my $before = $node->safe_psql($db, $data_sums);
+	# the data as of the old version's tables and columns (an update may add
+	# columns and tables: the rows' old columns must keep their values)
+	my $old_columns_sql = join("\nUNION ALL\n", map {
+		my ($rel, $cols) = split /\|/, $_, 2;
+		"SELECT '$rel|' || count(*) || '|' || md5(coalesce(string_agg(ROW($cols)::text, '|' ORDER BY ROW($cols)::text COLLATE \"C\"), '')) FROM $rel"
+	} split /\n/, $node->safe_psql($db, q{
+SELECT c.oid::regclass::text || '|' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+  FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid)
+  JOIN pg_class c ON c.oid = x.oid AND c.relkind = 'r'
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE e.extname = 'domxfer'
+ GROUP BY c.oid ORDER BY c.oid::regclass::text}));
+	my $before = $node->safe_psql($db, $old_columns_sql);
 	$node->safe_psql($db, 'ALTER EXTENSION domxfer UPDATE');
 	is($node->safe_psql($db, q{SELECT extversion FROM pg_extension WHERE extname = 'domxfer'}),
 		$latest, "$version: updated to $latest");
@@ -91,7 +103,8 @@ UPDATE domxfer.tld_policy SET min_days_after_transfer = 61 WHERE tld = '*';
 		diag "missing after update: $_" for grep { !$got{$_} } sort keys %want;
 		diag "extra after update: $_" for grep { !$want{$_} } sort keys %got;
 	}
-	is($node->safe_psql($db, $data_sums), $before, "$version -> $latest: the extension tables' data is unchanged");
+	is($node->safe_psql($db, $old_columns_sql), $before,
+		"$version -> $latest: the extension tables' data is unchanged in the columns $version has");
 }
 
 # the snapshot notices a difference (it can fail): a changed function

@@ -215,36 +215,57 @@ BEGIN
 	INSERT INTO domxfer.notices (transfer_id, event_id, kind, recipient, payload, code_ciphertext,
 								 due_by, created_at, next_attempt_at)
 	SELECT e.transfer_id, e.id, k.kind, d.registrant_email,
-		   pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+		   pg_catalog.jsonb_build_object(
 			'kind', k.kind,
 			'transfer_id', t.id,
 			'domain', t.domain_name,
 			'domain_unicode', domxfer.domain_to_unicode(t.domain_name),
 			'manual', t.manual,
-			'at', domxfer._rfc3339(e.at),
-			'gaining_registrar', t.gaining_registrar,
-			'requested_at', domxfer._rfc3339(t.requested_at),
-			'deadline', domxfer._rfc3339(t.deadline),
-			'decided_at', domxfer._rfc3339(t.decided_at),
-			'reasons', CASE WHEN k.kind OPERATOR(pg_catalog.<>) 'auth_code_issued' THEN rs.reasons END,
-			'note', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_cancelled' THEN t.cancel_note END,
-			'auth_code_expires_at', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued'
-										 THEN domxfer._rfc3339(t.auth_code_expires_at) END,
-			'how_to_void', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued' THEN
-				pg_catalog.jsonb_build_object(
-					'cancel', pg_catalog.format('domxfer.cancel_transfer_out(%s)', t.id),
-					'reissue', pg_catalog.format('domxfer.reissue_auth_code(%s)', t.id)) END,
-			'how_to_cancel', CASE WHEN k.kind OPERATOR(pg_catalog.=) ANY (ARRAY['auth_code_issued', 'transfer_requested']::domxfer.notice_kind[]) THEN
-				pg_catalog.jsonb_build_object(
-					'call', pg_catalog.format('domxfer.cancel_transfer_out(%s)', t.id),
-					'until', domxfer._rfc3339(x.cancel_until)) END,
-			'how_to_approve', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_requested' AND p.early_approval THEN
-				pg_catalog.jsonb_build_object(
-					'call', pg_catalog.format('domxfer.approve_transfer_out(%s)', t.id),
-					'until', domxfer._rfc3339(t.deadline)) END,
-			'transfer_back_from', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_completed'
-									   THEN domxfer._rfc3339(x.back_from) END,
-			'code_encrypted', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued' THEN v_cipher IS NOT NULL END)),
+			'at', domxfer._rfc3339(e.at))
+		   OPERATOR(pg_catalog.||) CASE k.kind
+			WHEN 'auth_code_issued' THEN pg_catalog.jsonb_build_object(
+				'auth_code_expires_at', domxfer._rfc3339(t.auth_code_expires_at),
+				'how_to_void', pg_catalog.jsonb_build_object(
+					'cancel', 'domxfer.cancel_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
+					'reissue', 'domxfer.reissue_auth_code(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')'),
+				'how_to_cancel', pg_catalog.jsonb_build_object(
+					'call', 'domxfer.cancel_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
+					'until', domxfer._rfc3339(t.auth_code_expires_at)),
+				'code_encrypted', v_cipher IS NOT NULL)
+			WHEN 'transfer_requested' THEN pg_catalog.jsonb_build_object(
+				'gaining_registrar', t.gaining_registrar,
+				'requested_at', domxfer._rfc3339(t.requested_at),
+				'deadline', domxfer._rfc3339(t.deadline),
+				'how_to_cancel', pg_catalog.jsonb_build_object(
+					'call', 'domxfer.cancel_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
+					'until', domxfer._rfc3339(t.deadline)))
+				OPERATOR(pg_catalog.||) CASE WHEN p.early_approval THEN pg_catalog.jsonb_build_object(
+					'how_to_approve', pg_catalog.jsonb_build_object(
+						'call', 'domxfer.approve_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
+						'until', domxfer._rfc3339(t.deadline))) ELSE '{}' END
+			ELSE pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+				'gaining_registrar', t.gaining_registrar,
+				'requested_at', domxfer._rfc3339(t.requested_at),
+				'deadline', domxfer._rfc3339(t.deadline),
+				'decided_at', domxfer._rfc3339(t.decided_at),
+				'note', t.cancel_note,
+				'transfer_back_from', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_completed'
+										   THEN domxfer._rfc3339(x.back_from) END,
+				-- the outcome's codes with their meanings, in order: rule
+				-- codes from domxfer.reason_codes, outcome codes here
+				'reasons', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+									'code', c.code,
+									'meaning_en', COALESCE(r.meaning_en, o.en),
+									'meaning_zh', COALESCE(r.meaning_zh, o.zh)) ORDER BY c.n)
+							  FROM pg_catalog.unnest(t.outcome_reason) WITH ORDINALITY AS c(code, n)
+							  LEFT JOIN domxfer.reason_codes r ON r.code OPERATOR(pg_catalog.=) c.code
+							  LEFT JOIN (VALUES
+								('auto_approved', 'approved automatically at the deadline', '期限届满自动批准'),
+								('holder_approved', 'approved early by the holder', '持有人提前批准'),
+								('holder_cancelled', 'cancelled by the holder', '持有人已取消'),
+								('auth_code_expired', 'the auth code expired unused', '转移密码过期未使用')) AS o(code, en, zh)
+								ON o.code OPERATOR(pg_catalog.=) c.code)))
+		   END,
 		   CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued' THEN v_cipher END,
 		   e.at OPERATOR(pg_catalog.+) CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued'
 											THEN pg_catalog.make_interval(mins => p.code_notice_minutes)
@@ -267,25 +288,9 @@ BEGIN
 						  WHERE pl.tld OPERATOR(pg_catalog.=) ANY (ARRAY[domxfer.domain_tld(t.domain_name), '*'])
 						  ORDER BY pl.tld OPERATOR(pg_catalog.=) '*'
 						  LIMIT 1) p
-	 -- plain columns, so that domxfer._rfc3339 is inlined
-	 CROSS JOIN LATERAL (SELECT COALESCE(t.deadline, t.auth_code_expires_at) AS cancel_until,
-								t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
+	 -- a plain column, so that domxfer._rfc3339 is inlined
+	 CROSS JOIN LATERAL (SELECT t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
 						 OFFSET 0) x
-	 -- the outcome's codes with their meanings, in order: rule codes from
-	 -- domxfer.reason_codes, the outcome codes of transfers.outcome_reason here
-	 CROSS JOIN LATERAL (
-		SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-				'code', c.code,
-				'meaning_en', COALESCE(r.meaning_en, o.en),
-				'meaning_zh', COALESCE(r.meaning_zh, o.zh)) ORDER BY c.n) AS reasons
-		  FROM pg_catalog.unnest(t.outcome_reason) WITH ORDINALITY AS c(code, n)
-		  LEFT JOIN domxfer.reason_codes r ON r.code OPERATOR(pg_catalog.=) c.code
-		  LEFT JOIN (VALUES
-			('auto_approved', 'approved automatically at the deadline', '期限届满自动批准'),
-			('holder_approved', 'approved early by the holder', '持有人提前批准'),
-			('holder_cancelled', 'cancelled by the holder', '持有人已取消'),
-			('auth_code_expired', 'the auth code expired unused', '转移密码过期未使用')) AS o(code, en, zh)
-			ON o.code OPERATOR(pg_catalog.=) c.code) rs
 	 WHERE k.kind IS NOT NULL
 	   AND e.at OPERATOR(pg_catalog.>=) pg_catalog.now();
 	v_cipher := NULL;
