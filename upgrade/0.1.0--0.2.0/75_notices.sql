@@ -63,7 +63,9 @@ COMMENT ON TYPE domxfer.notice_kind IS 'Kind of a notice to the holder (SPEC §9
 
 CREATE TABLE domxfer.notices (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	transfer_id bigint NOT NULL REFERENCES domxfer.transfers (id),
+	-- no foreign key: the writer copies it from the event, whose own key
+	-- checks it, and a check per notice would cost the writer a query per row
+	transfer_id bigint NOT NULL,
 	event_id bigint NOT NULL
 		CONSTRAINT notices_one_per_event UNIQUE,
 	kind domxfer.notice_kind NOT NULL,
@@ -89,7 +91,7 @@ CREATE TABLE domxfer.notices (
 
 COMMENT ON TABLE domxfer.notices IS 'Transactional outbox (SPEC §9): one row per notice the holder is owed, written by the trigger transfer_events_owe_notices in the transaction of the state change; mailers take them with claim_notices() and close them with mark_notice_sent() / mark_notice_failed()';
 COMMENT ON COLUMN domxfer.notices.id IS 'bigint: notice identifier, increasing in insertion order';
-COMMENT ON COLUMN domxfer.notices.transfer_id IS 'bigint: the transfer the notice is about (domxfer.transfers.id)';
+COMMENT ON COLUMN domxfer.notices.transfer_id IS 'bigint: the transfer the notice is about (domxfer.transfers.id, copied from the event)';
 COMMENT ON COLUMN domxfer.notices.event_id IS 'bigint: the audit event (domxfer.transfer_events.id) that owes this notice; at most one notice per event';
 COMMENT ON COLUMN domxfer.notices.kind IS 'domxfer.notice_kind: what the notice tells the holder (SPEC §9)';
 COMMENT ON COLUMN domxfer.notices.recipient IS 'text: the domain''s registrant_email at the moment of the state change; NULL if the domain had none then (the notice stays owed and shows in overdue_notices)';
