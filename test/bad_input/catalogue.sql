@@ -530,6 +530,8 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._notice_kind(domxfer.transfer_state,domxfer.transfer_state,jsonb)', $c$SELECT domxfer._notice_kind(NULL, NULL, NULL)$c$, NULL, '00000', 'every argument NULL: no notice'),
 ('domxfer._notice_kind(domxfer.transfer_state,domxfer.transfer_state,jsonb)', $c$SELECT domxfer._notice_kind('pending', 'pending', '[1]')$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._encrypt_code(text,text)', $c$SELECT domxfer._encrypt_code('code', 'key')$c$, 'domxfer_admin', '42501', 'internal'),
+('domxfer._notice_ciphertext(bytea,bytea,text)', $c$SELECT domxfer._notice_ciphertext(NULL, NULL, NULL)$c$, NULL, '00000', 'no code issued, nothing given: NULL'),
+('domxfer._notice_ciphertext(bytea,bytea,text)', $c$SELECT domxfer._notice_ciphertext('\x00', '\x00', repeat('k', 1048576))$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._owe_notices()', $c$SELECT domxfer._owe_notices()$c$, NULL, '0A000', 'a trigger function, called directly'),
 ('domxfer._find_notice(bigint)', $c$SELECT domxfer._find_notice(NULL)$c$, NULL, '22004', 'NULL id'),
 ('domxfer._tld_policy_adopt_notice_numbers()', $c$SELECT domxfer._tld_policy_adopt_notice_numbers()$c$, NULL, '0A000', 'a trigger function, called directly');

@@ -87,7 +87,10 @@ CREATE TABLE domxfer.notices (
 		CHECK (sent_at IS NULL OR code_ciphertext IS NULL),
 	CONSTRAINT notices_sent_is_not_claimed
 		CHECK (sent_at IS NULL OR claimed_until IS NULL)
-);
+)
+-- room on each page for a claim to update its notice in place (HOT: the
+-- claim changes no indexed column)
+WITH (fillfactor = 70);
 
 COMMENT ON TABLE domxfer.notices IS 'Transactional outbox (SPEC §9): one row per notice the holder is owed, written by the trigger transfer_events_owe_notices in the transaction of the state change; mailers take them with claim_notices() and close them with mark_notice_sent() / mark_notice_failed()';
 COMMENT ON COLUMN domxfer.notices.id IS 'bigint: notice identifier, increasing in insertion order';
@@ -102,8 +105,8 @@ COMMENT ON COLUMN domxfer.notices.created_at IS 'timestamptz: when the state cha
 COMMENT ON COLUMN domxfer.notices.sent_at IS 'timestamptz: when a mailer reported it sent (mark_notice_sent); NULL while owed';
 COMMENT ON COLUMN domxfer.notices.attempts IS 'integer: how many times a mailer has claimed it (each claim is one delivery attempt)';
 COMMENT ON COLUMN domxfer.notices.last_error IS 'text: the last error a mailer reported (mark_notice_failed), at most 1000 characters; NULL if none';
-COMMENT ON COLUMN domxfer.notices.next_attempt_at IS 'timestamptz: from when claim_notices() may hand it out: created_at at first, the end of the lease while claimed, the backoff after a failure';
-COMMENT ON COLUMN domxfer.notices.claimed_until IS 'timestamptz: end of the current claim''s lease; NULL when not claimed. After it the notice is handed out again';
+COMMENT ON COLUMN domxfer.notices.next_attempt_at IS 'timestamptz: from when claim_notices() may hand it out: created_at at first, the end of the backoff after a failure (and not while claimed_until is in the future)';
+COMMENT ON COLUMN domxfer.notices.claimed_until IS 'timestamptz: end of the current claim''s lease; NULL when not claimed or after a failure. After it the notice is handed out again';
 
 CREATE INDEX notices_unsent ON domxfer.notices (next_attempt_at, id)
 	WHERE sent_at IS NULL;
@@ -186,6 +189,30 @@ $$;
 
 COMMENT ON FUNCTION domxfer._encrypt_code(text, text) IS 'Internal: pgcrypto''s pgp_pub_encrypt of an auth code to an ASCII-armored OpenPGP public key (pgcrypto loaded lazily, from whatever schema it is installed in); NULL with a WARNING if pgcrypto is not installed';
 
+-- The code for an auth_code_issued notice: the one this transaction issued
+-- last, if it is this transfer's current code (its salted hash matches), so
+-- that no notice can ever carry another transfer's code.
+CREATE FUNCTION domxfer._notice_ciphertext(salt bytea, hash bytea, public_key text)
+RETURNS bytea
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_code text := domxfer._take_issued_auth_code();
+	v_cipher bytea;
+BEGIN
+	IF v_code IS NULL OR salt IS NULL OR hash IS NULL OR public_key IS NULL
+	   OR NOT domxfer._auth_code_matches(v_code, salt, hash) THEN
+		RETURN NULL;
+	END IF;
+	v_cipher := domxfer._encrypt_code(v_code, public_key);
+	v_code := NULL;
+	RETURN v_cipher;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._notice_ciphertext(bytea, bytea, text) IS 'Internal: takes the auth code issued last in this transaction (domxfer._take_issued_auth_code) and, if it is the code of the transfer whose salt and hash are given, returns it encrypted to public_key; else NULL';
+
 -- The one writer.
 CREATE FUNCTION domxfer._owe_notices()
 RETURNS trigger
@@ -193,25 +220,7 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	v_key text;
-	v_code text;
-	v_cipher bytea;
 BEGIN
-	-- the code travels only when a key is set, and only when the statement
-	-- issued exactly one code (every path issues at most one per statement)
-	SELECT k.public_key INTO v_key FROM domxfer.notice_key k;
-	IF v_key IS NOT NULL
-	   AND (SELECT pg_catalog.count(*) FROM owed e
-			 WHERE domxfer._notice_kind(e.from_state, e.to_state, e.detail) OPERATOR(pg_catalog.=) 'auth_code_issued'
-			   AND e.at OPERATOR(pg_catalog.>=) pg_catalog.now()) OPERATOR(pg_catalog.=) 1 THEN
-		v_code := domxfer._take_issued_auth_code();
-		IF v_code IS NOT NULL THEN
-			v_cipher := domxfer._encrypt_code(v_code, v_key);
-			v_code := NULL;
-		END IF;
-	END IF;
-
 	-- Events dated before their transaction began come from a restored dump:
 	-- their notices are restored with it.
 	INSERT INTO domxfer.notices (transfer_id, event_id, kind, recipient, payload, code_ciphertext,
@@ -233,7 +242,7 @@ BEGIN
 				'how_to_cancel', pg_catalog.jsonb_build_object(
 					'call', 'domxfer.cancel_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
 					'until', domxfer._rfc3339(t.auth_code_expires_at)),
-				'code_encrypted', v_cipher IS NOT NULL)
+				'code_encrypted', ck.cipher IS NOT NULL)
 			WHEN 'transfer_requested' THEN pg_catalog.jsonb_build_object(
 				'gaining_registrar', t.gaining_registrar,
 				'requested_at', domxfer._rfc3339(t.requested_at),
@@ -268,7 +277,7 @@ BEGIN
 								('auth_code_expired', 'the auth code expired unused', '转移密码过期未使用')) AS o(code, en, zh)
 								ON o.code OPERATOR(pg_catalog.=) c.code)))
 		   END,
-		   CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued' THEN v_cipher END,
+		   ck.cipher,
 		   e.at OPERATOR(pg_catalog.+) CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued'
 											THEN pg_catalog.make_interval(mins => p.code_notice_minutes)
 											ELSE pg_catalog.make_interval(hours => p.notice_hours) END,
@@ -293,9 +302,13 @@ BEGIN
 	 -- a plain column, so that domxfer._rfc3339 is inlined
 	 CROSS JOIN LATERAL (SELECT t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
 						 OFFSET 0) x
+	 -- the code, encrypted to the mailer's key, only while one is set
+	 CROSS JOIN LATERAL (SELECT CASE WHEN k.kind OPERATOR(pg_catalog.=) 'auth_code_issued' THEN
+							(SELECT domxfer._notice_ciphertext(t.auth_code_salt, t.auth_code_hash, nk.public_key)
+							   FROM domxfer.notice_key nk) END AS cipher
+						 OFFSET 0) ck
 	 WHERE k.kind IS NOT NULL
 	   AND e.at OPERATOR(pg_catalog.>=) pg_catalog.now();
-	v_cipher := NULL;
 	RETURN NULL;
 END
 $$;
@@ -340,13 +353,13 @@ BEGIN
 		  FROM domxfer.notices n
 		 WHERE n.sent_at IS NULL
 		   AND n.next_attempt_at OPERATOR(pg_catalog.<=) v_now
+		   AND (n.claimed_until IS NULL OR n.claimed_until OPERATOR(pg_catalog.<=) v_now)
 		 ORDER BY n.next_attempt_at, n.id
 		 LIMIT claim_notices.max
 		   FOR UPDATE SKIP LOCKED
 	)
 	UPDATE domxfer.notices n
 	   SET claimed_until = v_now OPERATOR(pg_catalog.+) claim_notices.lease,
-		   next_attempt_at = v_now OPERATOR(pg_catalog.+) claim_notices.lease,
 		   attempts = n.attempts OPERATOR(pg_catalog.+) 1
 	  FROM c
 	 WHERE n.id OPERATOR(pg_catalog.=) c.id
@@ -534,6 +547,7 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._take_issued_auth_code(),
 	domxfer._notice_kind(domxfer.transfer_state, domxfer.transfer_state, jsonb),
 	domxfer._encrypt_code(text, text),
+	domxfer._notice_ciphertext(bytea, bytea, text),
 	domxfer._owe_notices(),
 	domxfer._find_notice(bigint),
 	domxfer.claim_notices(integer, interval),
