@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 
 #include "auth_code.h"
+#include "notice_code.h"
 
 StaticAssertDecl(AUTH_CODE_HASH_LENGTH == PG_SHA256_DIGEST_LENGTH,
 				 "auth code hash is SHA-256");
@@ -126,6 +127,7 @@ domxfer_auth_code_new(PG_FUNCTION_ARGS)
 	if (!auth_code_generate(code))
 		auth_code_fail("generate random bytes for an auth code");
 	result = cstring_to_text_with_len(code, AUTH_CODE_LENGTH);
+	notice_code_remember(code, AUTH_CODE_LENGTH);
 	explicit_bzero(code, sizeof(code));
 	PG_RETURN_TEXT_P(result);
 }

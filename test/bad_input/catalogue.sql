@@ -590,3 +590,41 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._transfers_as_decided(timestamp with time zone)', $c$SELECT count(*) FROM domxfer._transfers_as_decided('infinity')$c$, 'domxfer_reader', '00000', 'every transfer as of infinity'),
 ('domxfer._transfers_as_decided(timestamp with time zone)', $c$SELECT count(*) FROM domxfer._transfers_as_decided(NULL)$c$, 'domxfer_reader', '00000', 'NULL instant: only the stored ones'),
 ('domxfer._transfers_as_decided(timestamp with time zone)', $c$SELECT count(*) FROM domxfer._transfers_as_decided(now())$c$, 'bad_input_nobody', '42501', 'internal: readers only');
+
+-- Notices to the holder (SPEC §9, install/75_notices.sql). Only refused or
+-- empty calls: a claim or a mark that succeeded would change the data.
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(0)$c$, 'domxfer_app', '22023', 'max 0'),
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(-2147483648, '-100 years')$c$, 'domxfer_app', '22023', 'the smallest max'),
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(2147483647)$c$, 'domxfer_app', '22023', 'the largest max'),
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(NULL, NULL)$c$, 'domxfer_app', '22004', 'NULL max and lease'),
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(10, '-5 minutes')$c$, 'domxfer_app', '22023', 'a negative lease'),
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(10, '100 years')$c$, 'domxfer_app', '22023', 'a lease of 100 years'),
+('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices()$c$, 'domxfer_reader', '42501', 'the reader cannot claim'),
+('domxfer.mark_notice_sent(bigint)', $c$SELECT domxfer.mark_notice_sent(NULL)$c$, 'domxfer_app', '22004', 'NULL id'),
+('domxfer.mark_notice_sent(bigint)', $c$SELECT domxfer.mark_notice_sent(-9223372036854775808)$c$, 'domxfer_app', 'P0002', 'unknown id'),
+('domxfer.mark_notice_sent(bigint)', $c$SELECT domxfer.mark_notice_sent(1)$c$, 'domxfer_reader', '42501', 'the reader cannot mark'),
+('domxfer.mark_notice_failed(bigint,text)', $c$SELECT domxfer.mark_notice_failed(9223372036854775807, repeat('x', 1048576))$c$, 'domxfer_app', 'P0002', 'unknown id, 1 MB error'),
+('domxfer.mark_notice_failed(bigint,text)', $c$SELECT domxfer.mark_notice_failed(1, NULL)$c$, 'domxfer_app', '22004', 'NULL error'),
+('domxfer.mark_notice_failed(bigint,text)', $c$SELECT domxfer.mark_notice_failed(NULL, E'\x01\x1b[0m')$c$, 'domxfer_app', '22004', 'NULL id, control characters'),
+('domxfer.set_notice_public_key(text)', $c$SELECT domxfer.set_notice_public_key(NULL)$c$, 'domxfer_app', '42501', 'only domxfer_admin sets the key'),
+('domxfer.set_notice_public_key(text)', $c$SELECT domxfer.set_notice_public_key(repeat('-', 1048576))$c$, 'domxfer_admin', '55000', '1 MB of junk, pgcrypto not installed'),
+('domxfer._take_issued_auth_code()', $c$SELECT domxfer._take_issued_auth_code()$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._take_issued_auth_code()', $c$SELECT domxfer._take_issued_auth_code()$c$, NULL, '00000', 'no code issued in this transaction: NULL'),
+('domxfer._notice_kind(domxfer.transfer_state,domxfer.transfer_state,jsonb)', $c$SELECT domxfer._notice_kind(NULL, NULL, NULL)$c$, NULL, '00000', 'every argument NULL: no notice'),
+('domxfer._notice_kind(domxfer.transfer_state,domxfer.transfer_state,jsonb)', $c$SELECT domxfer._notice_kind('pending', 'pending', '[1]')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._encrypt_code(text,text)', $c$SELECT domxfer._encrypt_code('code', 'key')$c$, 'domxfer_admin', '42501', 'internal'),
+('domxfer._notice_ciphertext(bytea,bytea,text)', $c$SELECT domxfer._notice_ciphertext(NULL, NULL, NULL)$c$, NULL, '00000', 'no code issued, nothing given: NULL'),
+('domxfer._notice_ciphertext(bytea,bytea,text)', $c$SELECT domxfer._notice_ciphertext('\x00', '\x00', repeat('k', 1048576))$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._owe_notices()', $c$SELECT domxfer._owe_notices()$c$, NULL, '0A000', 'a trigger function, called directly'),
+('domxfer._find_notice(bigint)', $c$SELECT domxfer._find_notice(NULL)$c$, NULL, '22004', 'NULL id'),
+('domxfer._tld_policy_adopt_notice_numbers()', $c$SELECT domxfer._tld_policy_adopt_notice_numbers()$c$, NULL, '0A000', 'a trigger function, called directly');
+INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
+('domxfer.notices', $c$UPDATE domxfer.notices SET sent_at = now()$c$, 'domxfer_app', '42501', 'the mailer marks notices only through mark_notice_sent'),
+('domxfer.notices', $c$SELECT code_ciphertext FROM domxfer.notices$c$, 'domxfer_reader', '42501', 'the reader never sees the encrypted code'),
+('domxfer.notices', $c$INSERT INTO domxfer.notices (id, transfer_id, event_id, kind, payload, due_by, created_at, next_attempt_at) OVERRIDING SYSTEM VALUE VALUES (-1, {pending}, -1, 'transfer_requested', '{}', now(), now(), now())$c$, NULL, '23514', 'due_by not after created_at (superuser; an explicit id, so that no sequence value is taken)'),
+('domxfer.notices', $c$INSERT INTO domxfer.notices (id, transfer_id, event_id, kind, payload, code_ciphertext, due_by, created_at, next_attempt_at) OVERRIDING SYSTEM VALUE VALUES (-1, {pending}, -1, 'transfer_requested', '{}', '\x00', now() + interval '1 day', now(), now())$c$, NULL, '23514', 'a ciphertext outside an auth_code_issued notice (superuser)'),
+('domxfer.notice_key', $c$SELECT * FROM domxfer.notice_key$c$, 'domxfer_app', '42501', 'the key table is for domxfer_admin'),
+('domxfer.notice_key', $c$INSERT INTO domxfer.notice_key (singleton, public_key, key_id) VALUES (false, 'k', 'k')$c$, NULL, '23514', 'a second row (superuser)'),
+('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET code_notice_minutes = 0 WHERE tld = '*'$c$, NULL, '23514', 'no delay for the code notice'),
+('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET notice_hours = 721 WHERE tld = '*'$c$, NULL, '23514', 'more than 30 days for a notice');

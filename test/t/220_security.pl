@@ -407,6 +407,10 @@ SELECT domxfer.open_manual_transfer('sec-manual.hk') AS manual_id \gset
 SELECT domxfer.record_documents_received(:manual_id) IS NOT NULL;
 SELECT pg_catalog.length(domxfer.approve_manual_transfer(:manual_id));
 
+-- the mailer (notices to the holder)
+SELECT count(domxfer.mark_notice_sent(c.id)) FROM domxfer.claim_notices(2) c;
+SELECT count(domxfer.mark_notice_failed(c.id, 'hostile session')) FROM domxfer.claim_notices(1) c;
+
 -- the invoker-rights functions too
 SELECT domxfer.transfer_out_eligible('sec-reissue.example'),
 	   domxfer.transfer_out_eligible('sec-reissue.example', '2100-01-01 00:00+00');
@@ -434,6 +438,7 @@ RESET ROLE;
 SET ROLE domxfer_admin;
 SET search_path = public, pg_catalog;
 SELECT domxfer.process_due_transfers('2100-01-01 00:00+00');
+SELECT domxfer.set_notice_public_key(NULL);
 UPDATE domxfer.tld_policy SET early_approval = false WHERE tld OPERATOR(pg_catalog.=) 'hk';
 UPDATE domxfer.tld_policy SET early_approval = true WHERE tld OPERATOR(pg_catalog.=) 'hk';
 INSERT INTO domxfer.tld_policy (tld, shipped, min_days_after_registration) VALUES ('hk', true, 60);
