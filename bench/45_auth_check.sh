@@ -108,7 +108,7 @@ CREATE TABLE lat.outcome (run text, kind text, sqlstate text);
 CREATE FUNCTION lat.receive(run text, kind text, name text, code text) RETURNS text LANGUAGE plpgsql AS \$\$
 DECLARE v_state text;
 BEGIN
-	PERFORM domxfer.receive_transfer_request(name, code, 'gaining-registrar');
+	PERFORM domxfer.receive_transfer_request(name, code, 'gaining-reg');
 	INSERT INTO lat.outcome VALUES (run, kind, '00000');
 	RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
