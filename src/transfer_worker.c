@@ -31,6 +31,8 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -409,6 +411,23 @@ keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *arg_types)
 	return *plan;
 }
 
+/*
+ * Registry-managed transfers (SPEC §8): domxfer._queue_registry_commands()
+ * queues a reject for those failing a blocking rule as of their acDate.
+ * Looked up by name on every pass: a 0.1.0 installation does not have it.
+ */
+static void
+queue_registry_commands(TimestampTz at)
+{
+	Oid			arg_type = TIMESTAMPTZOID;
+	Oid			fn = LookupFuncName(list_make2(makeString("domxfer"),
+											   makeString("_queue_registry_commands")),
+									1, &arg_type, true);
+
+	if (OidIsValid(fn))
+		OidFunctionCall1(fn, TimestampTzGetDatum(at));
+}
+
 /* domxfer._next_due_at(), 0 when no transfer is open. */
 static TimestampTz
 query_next_due_at(void)
@@ -612,6 +631,7 @@ run_one_pass(MemoryContext keep_cxt)
 		SPI_connect();
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pass.batch_at = GetCurrentTimestamp();
+		queue_registry_commands(pass.batch_at);
 		pass.next_due_at = query_next_due_at();
 		if (pass.next_due_at != 0 && pass.next_due_at <= pass.batch_at)
 		{
