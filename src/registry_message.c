@@ -41,6 +41,13 @@ put_text(Datum *values, bool *nulls, int col, const char *utf8)
 	nulls[col] = false;
 }
 
+/* A date-time the reader checked (RFC 3339), else NULL. */
+static const char *
+checked_time(const char *t)
+{
+	return t && epp_time_is_rfc3339(t) ? t : NULL;
+}
+
 /* Fills the result row from a reader's notice (which may still be freed). */
 static void
 fill_row(EppNotice *n, Datum *values, bool *nulls)
@@ -111,10 +118,11 @@ fill_row(EppNotice *n, Datum *values, bool *nulls)
 	put_text(values, nulls, COL_RE_ID, n->re_id);
 	values[COL_RE_ID_VALID] = BoolGetDatum(n->re_id_valid);
 	nulls[COL_RE_ID_VALID] = false;
-	put_text(values, nulls, COL_RE_DATE, n->re_date);
+	/* only checked dates: an unusable notice may hold others */
+	put_text(values, nulls, COL_RE_DATE, checked_time(n->re_date));
 	put_text(values, nulls, COL_AC_ID, n->ac_id);
-	put_text(values, nulls, COL_AC_DATE, n->ac_date);
-	put_text(values, nulls, COL_EX_DATE, n->ex_date);
+	put_text(values, nulls, COL_AC_DATE, checked_time(n->ac_date));
+	put_text(values, nulls, COL_EX_DATE, checked_time(n->ex_date));
 	if (n->canonical)
 	{
 		bytea	   *b = palloc(VARHDRSZ + n->canonical_len);

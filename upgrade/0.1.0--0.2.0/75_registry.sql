@@ -969,6 +969,7 @@ DECLARE
 	v_error text;
 	v_transfer bigint;
 	v_stored text;
+	v_hash bytea;
 BEGIN
 	IF message IS NULL THEN
 		RAISE EXCEPTION 'registry message must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -987,12 +988,12 @@ BEGIN
 		v_stored := NULL;				-- unreadable and may hold a code: not kept
 	END IF;
 	v_result := CASE p.kind WHEN 'notice' THEN 'applied' ELSE p.kind END;
+	v_hash := pg_catalog.sha256(COALESCE(p.canonical, pg_catalog.convert_to(apply_registry_message.message, 'UTF8')));
 
 	INSERT INTO domxfer.registry_messages AS rm
 		(received_at, message, authinfo_removed, content_hash, msgq_id, epp_result_code, xml_namespace,
 		 domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, result, sqlstate, error)
-	VALUES (v_now, v_stored, p.stripped IS NOT NULL,
-			pg_catalog.sha256(COALESCE(p.canonical, pg_catalog.convert_to(message, 'UTF8'))),
+	VALUES (v_now, v_stored, p.stripped IS NOT NULL, v_hash,
 			p.msgq_id, p.result_code, p.xml_namespace, p.domain_name, p.tr_status, p.re_id,
 			p.re_date::timestamptz, p.ac_id, p.ac_date::timestamptz, p.ex_date::timestamptz,
 			v_result, p.sqlstate, p.error)
@@ -1000,8 +1001,7 @@ BEGIN
 	RETURNING * INTO m;
 	IF NOT FOUND THEN
 		SELECT * INTO STRICT m FROM domxfer.registry_messages rm
-		 WHERE rm.content_hash OPERATOR(pg_catalog.=)
-			   pg_catalog.sha256(COALESCE(p.canonical, pg_catalog.convert_to(message, 'UTF8')));
+		 WHERE rm.content_hash OPERATOR(pg_catalog.=) v_hash;
 		message_id := m.id;
 		domain_name := m.domain_name;
 		tr_status := m.tr_status;
