@@ -158,6 +158,9 @@ COMMENT ON COLUMN domxfer.registry_commands.error IS 'text; the last 2xxx answer
 CREATE INDEX registry_commands_to_send ON domxfer.registry_commands (id)
 	WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
 
+COMMENT ON SEQUENCE domxfer.registry_messages_id_seq IS 'Identity sequence of domxfer.registry_messages.id';
+COMMENT ON SEQUENCE domxfer.registry_commands_id_seq IS 'Identity sequence of domxfer.registry_commands.id';
+
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_messages_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_commands', '');

@@ -359,10 +359,15 @@ read_message(xmlDocPtr doc, EppNotice *out)
 	xmlNodePtr	response;
 	xmlNodePtr	node;
 
-	if (root == NULL || !named(root, "epp") || root->ns == NULL)
+	if (root == NULL || !named(root, "epp"))
 	{
-		set_error(out, EPP_NOTICE_NOT_EPP, "the root element is <%s>, not an EPP <epp> element",
+		set_error(out, EPP_NOTICE_NOT_EPP, "the root element is <%.64s>, not an EPP <epp> element",
 				  root ? (const char *) root->name : "");
+		return;
+	}
+	if (root->ns == NULL)
+	{
+		set_error(out, EPP_NOTICE_NOT_EPP, "the root element <epp> has no namespace (RFC 5730: urn:ietf:params:xml:ns:epp-1.0)", NULL);
 		return;
 	}
 	epp_ns = root->ns->href;
