@@ -84,8 +84,8 @@ CREATE TABLE domxfer.registry_messages (
 COMMENT ON TABLE domxfer.registry_messages IS 'SPEC §8: every EPP message a registry sent (poll messages, transfer query and request responses) as handed to apply_registry_message, with what was read from it and what it did; written only by apply_registry_message';
 COMMENT ON COLUMN domxfer.registry_messages.id IS 'bigint; the message_id apply_registry_message returns';
 COMMENT ON COLUMN domxfer.registry_messages.received_at IS 'timestamptz; when apply_registry_message stored it (transaction time)';
-COMMENT ON COLUMN domxfer.registry_messages.message IS 'text; the message verbatim (RFC 5730 XML), except that the content of any <authInfo> element is removed first (authinfo_removed); NULL only for a malformed message that mentions authInfo (it cannot be cleaned, so it is not kept)';
-COMMENT ON COLUMN domxfer.registry_messages.authinfo_removed IS 'boolean; true when <authInfo> content (an auth code) was removed before storing';
+COMMENT ON COLUMN domxfer.registry_messages.message IS 'text; the message verbatim (RFC 5730 XML), except that the content of any <authInfo>, <pw> or <newPW> element is removed first (authinfo_removed); NULL only for a malformed message that mentions authInfo or pw (it cannot be cleaned, so it is not kept)';
+COMMENT ON COLUMN domxfer.registry_messages.authinfo_removed IS 'boolean; true when the content of <authInfo>, <pw> or <newPW> elements (auth codes, passwords) was removed before storing';
 COMMENT ON COLUMN domxfer.registry_messages.content_hash IS 'bytea (32 bytes); SHA-256 of the canonical XML (C14N 1.0 without comments, blank text nodes dropped, <authInfo> emptied) of a well-formed message, else of its bytes: equal hashes are duplicates';
 COMMENT ON COLUMN domxfer.registry_messages.msgq_id IS 'text; RFC 5730 §2.9.2.3 <msgQ id> of a poll message (the id the EPP client acknowledges), NULL for other responses';
 COMMENT ON COLUMN domxfer.registry_messages.epp_result_code IS 'integer; RFC 5730 §3 <result code> (1301 for a poll message, 1000/1001 for responses)';
@@ -518,7 +518,7 @@ BEGIN
 
 	p := domxfer._read_registry_message(message);
 	v_stored := COALESCE(p.stripped, message);
-	IF p.canonical IS NULL AND pg_catalog.strpos(message, 'authInfo') OPERATOR(pg_catalog.>) 0 THEN
+	IF p.canonical IS NULL AND message OPERATOR(pg_catalog.~*) '(authinfo|pw)' THEN
 		v_stored := NULL;				-- unreadable and may hold a code: not kept
 	END IF;
 	v_result := CASE p.kind WHEN 'notice' THEN 'applied' ELSE p.kind END;
@@ -800,7 +800,12 @@ GRANT EXECUTE ON FUNCTION
 	domxfer.registry_command_xml(bigint),
 	domxfer.record_registry_response(bigint, integer, text)
 	TO domxfer_app;
-GRANT SELECT ON domxfer.registry_messages, domxfer.registry_commands, domxfer.registry_discrepancies
-	TO domxfer_reader;
+GRANT SELECT ON domxfer.registry_commands, domxfer.registry_discrepancies TO domxfer_reader;
+-- every column but the content hash (no hash is readable by the reader,
+-- even one of a message that holds no secret)
+GRANT SELECT (id, received_at, message, authinfo_removed, msgq_id, epp_result_code, xml_namespace,
+			  domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result,
+			  sqlstate, error)
+	ON domxfer.registry_messages TO domxfer_reader;
 GRANT SELECT (registry_managed) ON domxfer.transfers TO domxfer_reader;
 GRANT SELECT ON domxfer.registry_messages, domxfer.registry_commands TO domxfer_admin;

@@ -21,6 +21,8 @@ FLAGS=(-g -O1 -fno-omit-frame-pointer
 	-I"$TOP/src" -I"$TOP/fuzz")
 ICU_CFLAGS=$(pkg-config --cflags icu-uc icu-i18n)
 ICU_LIBS=$(pkg-config --libs icu-uc icu-i18n)
+XML2_CFLAGS=$(pkg-config --cflags libxml-2.0)
+XML2_LIBS=$(pkg-config --libs libxml-2.0)
 
 # target | sources under src/ | extra flags | longest input tried
 TARGETS=(
@@ -28,6 +30,7 @@ TARGETS=(
 	"domain_name|domain_name_check.c|$ICU_CFLAGS $ICU_LIBS|1100"
 	"email_syntax|email_syntax.c||300"
 	"auth_code|||128"
+	"epp_notice|epp_notice.c|$XML2_CFLAGS $XML2_LIBS|8192"
 )
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}

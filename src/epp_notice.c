@@ -255,7 +255,11 @@ refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
 	xmlStopParser(ctxt);
 }
 
-/* Empties every <authInfo> (any namespace) under node; returns how many. */
+/*
+ * Empties every element that holds a secret, in any namespace: <authInfo>
+ * (RFC 5731/5733 auth codes) and <pw>, <newPW> (RFC 5730 login passwords,
+ * e.g. of a command handed in by mistake); returns how many.
+ */
 static int
 strip_auth_info(xmlNodePtr node)
 {
@@ -265,7 +269,9 @@ strip_auth_info(xmlNodePtr node)
 	{
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (strcmp((const char *) c->name, "authInfo") == 0)
+		if (strcmp((const char *) c->name, "authInfo") == 0 ||
+			strcmp((const char *) c->name, "pw") == 0 ||
+			strcmp((const char *) c->name, "newPW") == 0)
 		{
 			xmlNodePtr	child = c->children;
 

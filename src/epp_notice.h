@@ -53,8 +53,8 @@ typedef struct EppNotice
 	 * idempotency.  NULL for MALFORMED and NOT_EPP. */
 	char	   *canonical;
 	size_t		canonical_len;
-	/* The document without the content of its <authInfo> elements, set
-	 * only when it had any (authinfo_removed > 0). */
+	/* The document without the content of its <authInfo>, <pw> and <newPW>
+	 * elements (secrets), set only when it had any (authinfo_removed > 0). */
 	char	   *stripped;
 	size_t		stripped_len;
 	int			authinfo_removed;

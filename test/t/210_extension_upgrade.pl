@@ -55,7 +55,31 @@ my $objects = scalar keys %objects;
 cmp_ok($objects, '>', 300, "fresh install: $objects catalog objects");
 
 # the extension tables' data: rows and an md5 per table and sequence
-my $data_sums = slurp_file("$FindBin::RealBin/../lib/extension_data.sql");
+
+# The extension's tables and sequences with their columns, one per line:
+# "relation|relkind|col,col,...".
+my $columns_sql = q{
+SELECT c.oid::regclass::text || '|' || c.relkind || '|'
+	   || coalesce((SELECT string_agg(quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_attribute a
+					 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+  FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid
+ WHERE e.extname = 'domxfer' ORDER BY c.oid::regclass::text};
+
+# A query giving "relation|rows|md5" (as test/lib/extension_data.sql) of
+# these relations, reading only these columns.
+sub data_sums_of
+{
+	my ($columns) = @_;
+	my @parts;
+	for my $line (split /\n/, $columns)
+	{
+		my ($rel, $kind, $cols) = split /\|/, $line, 3;
+		push @parts, $kind eq 'S'
+		  ? "SELECT '$rel|1|' || md5(last_value::text || ',' || is_called::text) FROM $rel"
+		  : "SELECT '$rel|' || count(*) || '|' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text COLLATE \"C\"), '')) FROM (SELECT $cols FROM $rel) AS t";
+	}
+	return join("\nUNION ALL\n", @parts);
+}
 
 my $i = 0;
 for my $version (@installable)
@@ -78,7 +102,10 @@ INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_
 VALUES ('upgrade-check.example', 'tap-registrar', '2020-01-01 00:00+00', '2030-01-01 00:00+00');
 UPDATE domxfer.tld_policy SET min_days_after_transfer = 61 WHERE tld = '*';
 });
-	my $before = $node->safe_psql($db, $data_sums);
+	# the data of the tables and columns this version has, compared after
+	# the update (which may add tables and columns, never change data)
+	my $old_data_sums = data_sums_of($node->safe_psql($db, $columns_sql));
+	my $before = $node->safe_psql($db, $old_data_sums);
 	$node->safe_psql($db, 'ALTER EXTENSION domxfer UPDATE');
 	is($node->safe_psql($db, q{SELECT extversion FROM pg_extension WHERE extname = 'domxfer'}),
 		$latest, "$version: updated to $latest");
@@ -91,7 +118,7 @@ UPDATE domxfer.tld_policy SET min_days_after_transfer = 61 WHERE tld = '*';
 		diag "missing after update: $_" for grep { !$got{$_} } sort keys %want;
 		diag "extra after update: $_" for grep { !$want{$_} } sort keys %got;
 	}
-	is($node->safe_psql($db, $data_sums), $before, "$version -> $latest: the extension tables' data is unchanged");
+	is($node->safe_psql($db, $old_data_sums), $before, "$version -> $latest: the extension tables' data is unchanged");
 }
 
 # the snapshot notices a difference (it can fail): a changed function
