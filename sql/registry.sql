@@ -236,6 +236,7 @@ INSERT INTO bad VALUES
 ('unknown trStatus', replace(pg_temp.poll('rg-12', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), '>pending<', '>Pending<')),
 ('bad name', pg_temp.poll('rg-13', 'rg_bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days')),
 ('bad reDate', replace(pg_temp.poll('rg-14', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), 'Z</domain:reDate>', '</domain:reDate>')),
+('bad exDate (found by fuzz/fuzz_epp_notice.c)', replace(pg_temp.poll('rg-21', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), '</domain:trnData>', '<domain:exDate>r002-09-08T22:00:00.0Z</domain:exDate></domain:trnData>')),
 ('leap day that is not', regexp_replace(pg_temp.poll('rg-15', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), '<domain:reDate>[^<]*', '<domain:reDate>2027-02-29T00:00:00Z')),
 ('bad reID', pg_temp.poll('rg-16', 'rg-bad.test', 'pending', 'g', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days')),
 ('acDate before reDate', pg_temp.poll('rg-17', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() - interval '5 days')),
@@ -256,7 +257,7 @@ SELECT pg_temp.try($$SELECT domxfer.apply_registry_message(NULL)$$);
 SELECT pg_temp.try($$SELECT domxfer.apply_registry_message(pg_temp.poll('rg-19', repeat('a', 10485760) || '.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()))$$);
 SELECT count(*) FROM domxfer.registry_messages WHERE msgq_id = 'rg-19';
 -- invalid messages show in the discrepancy view
-SELECT count(*) >= 19 AS invalid_listed FROM domxfer.registry_discrepancies WHERE kind = 'invalid_message';
+SELECT count(*) >= 20 AS invalid_listed FROM domxfer.registry_discrepancies WHERE kind = 'invalid_message';
 
 -- 12. the command functions' bad input
 SELECT pg_temp.try($$SELECT * FROM domxfer.claim_registry_commands(0)$$);

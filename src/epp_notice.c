@@ -337,8 +337,10 @@ read_trn_data(xmlNodePtr trn, EppNotice *out)
 		set_error(out, EPP_NOTICE_UNUSABLE, "unknown trStatus \"%.64s\" (RFC 5731 §3.2.4)", out->tr_status);
 		return false;
 	}
-	for (int i = TRN_RE_DATE; i <= TRN_EX_DATE; i += 2)
+	for (int k = 0; k < 3; k++)
 	{
+		static const int dates[3] = {TRN_RE_DATE, TRN_AC_DATE, TRN_EX_DATE};
+		int			i = dates[k];
 		char	   *t = fields[i];
 
 		if (t == NULL)

@@ -515,7 +515,7 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 -- poll_response_autorenew.xml shape: ignored), so that the messages' id
 -- sequence has been used and test/t/230_bad_input.pl can count what the
 -- catalogue takes from it.
-SELECT domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1301"><msg>Command completed successfully; ack to dequeue</msg></result><msgQ count="1" id="bi-1"><qDate>2011-01-01T01:01:01Z</qDate><msg>Domain was auto-renewed.</msg></msgQ><resData><domain:renData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi-free.example</domain:name><domain:exDate>2012-01-01T01:01:01Z</domain:exDate></domain:renData></resData></response></epp>');
+DO $$ BEGIN PERFORM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1301"><msg>Command completed successfully; ack to dequeue</msg></result><msgQ count="1" id="bi-1"><qDate>2011-01-01T01:01:01Z</qDate><msg>Domain was auto-renewed.</msg></msgQ><resData><domain:renData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi-free.example</domain:name><domain:exDate>2012-01-01T01:01:01Z</domain:exDate></domain:renData></resData></response></epp>'); END $$;
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.apply_registry_message(text)', $c$SELECT domxfer.apply_registry_message(NULL)$c$, 'domxfer_app', '22004', 'NULL message'),
 ('domxfer.apply_registry_message(text)', $c$SELECT domxfer.apply_registry_message(repeat('<!-- x -->', 110000))$c$, 'domxfer_app', '54000', 'over 1 MB'),
@@ -551,15 +551,16 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._registry_reason(text)', $c$SELECT domxfer._registry_reason('')$c$, NULL, '00000', 'internal'),
 ('domxfer._xml_escape(text)', $c$SELECT domxfer._xml_escape('<&">')$c$, NULL, '00000', 'internal'),
 ('domxfer._tld_policy_registry_columns()', $c$SELECT domxfer._tld_policy_registry_columns()$c$, NULL, '0A000', 'trigger function called directly'),
-('domxfer._queue_registry_command(domxfer.transfers,text,text[])', $c$SELECT domxfer._queue_registry_command(NULL::domxfer.transfers, 'reject', '{x}')$c$, NULL, '23502', 'internal: no transfer'),
+('domxfer._queue_registry_command(domxfer.transfers,text,text[])', $c$SELECT domxfer._queue_registry_command(NULL::domxfer.transfers, 'reject', '{x}')$c$, NULL, '22004', 'internal: no transfer'),
 ('domxfer._queue_registry_command(domxfer.transfers,text,text[])', $c$SELECT domxfer._queue_registry_command(NULL::domxfer.transfers, 'reject', '{x}')$c$, 'domxfer_app', '42501', 'internal'),
-('domxfer._registry_answer(domxfer.transfers,text,text[])', $c$SELECT domxfer._registry_answer(NULL::domxfer.transfers, 'approve', '{x}')$c$, NULL, '23502', 'internal: no transfer'),
+('domxfer._registry_answer(domxfer.transfers,text,text[])', $c$SELECT domxfer._registry_answer(NULL::domxfer.transfers, 'approve', '{x}')$c$, NULL, '22004', 'internal: no transfer'),
 ('domxfer._queue_registry_commands(timestamp with time zone)', $c$SELECT domxfer._queue_registry_commands('infinity')$c$, NULL, '00000', 'internal: no registry-managed transfer'),
 ('domxfer._queue_registry_commands(timestamp with time zone)', $c$SELECT domxfer._queue_registry_commands(now())$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._next_registry_check_at(timestamp with time zone)', $c$SELECT domxfer._next_registry_check_at('-infinity')$c$, NULL, '00000', 'internal'),
 ('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone,boolean)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now(), true)$c$, NULL, '00000', 'internal: nothing known, not ours'),
 ('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone,boolean)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now(), true)$c$, 'domxfer_app', '42501', 'internal'),
-('domxfer._registry_command_xml(domxfer.registry_commands)', $c$SELECT domxfer._registry_command_xml(NULL::domxfer.registry_commands)$c$, NULL, '00000', 'internal, STRICT'),
+('domxfer._registry_command_xml(domxfer.registry_commands)', $c$SELECT domxfer._registry_command_xml(NULL::domxfer.registry_commands)$c$, NULL, '00000', 'internal, STRICT');
+INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'applied')$c$, 'domxfer_app', '42501', 'the application writes messages only through apply_registry_message'),
 ('domxfer.registry_messages', $c$SELECT content_hash FROM domxfer.registry_messages$c$, 'domxfer_reader', '42501', 'the reader sees messages, not their hashes'),
 ('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'maybe')$c$, NULL, '23514', 'not a result'),

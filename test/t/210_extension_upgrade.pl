@@ -59,7 +59,7 @@ cmp_ok($objects, '>', 300, "fresh install: $objects catalog objects");
 # The extension's tables and sequences with their columns, one per line:
 # "relation|relkind|col,col,...".
 my $columns_sql = q{
-SELECT c.oid::regclass::text || '|' || c.relkind || '|'
+SELECT c.oid::regclass::text || '|' || c.relkind::text || '|'
 	   || coalesce((SELECT string_agg(quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_attribute a
 					 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
   FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid

@@ -90,7 +90,7 @@ is( $node->safe_psql('bad_input', "SELECT failed_attempts || ' ' || (auth_code_h
 my %before_lines = map { (split /\|/)[0] => $_ } split /\n/, $before;
 my @changed = grep { $before_lines{ (split /\|/)[0] } ne $_ } split /\n/, $after;
 is(join(',', map { (split /\|/)[0] } @changed),
-	'domxfer.transfer_events_id_seq,domxfer.transfers,domxfer.transfers_id_seq',
+	'domxfer.registry_messages_id_seq,domxfer.transfer_events_id_seq,domxfer.transfers,domxfer.transfers_id_seq',
 	'only domxfer.transfers (and the sequences) changed at all');
 
 # the server is up, never crashed

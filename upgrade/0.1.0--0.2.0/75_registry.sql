@@ -687,6 +687,9 @@ DECLARE
 	v_id bigint;
 	v_ns text;
 BEGIN
+	IF t.id IS NULL THEN
+		RAISE EXCEPTION 'transfer must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	SELECT m.xml_namespace INTO v_ns FROM domxfer.registry_messages m
 	 WHERE m.transfer_id OPERATOR(pg_catalog.=) t.id AND m.xml_namespace IS NOT NULL
 	 ORDER BY m.id DESC LIMIT 1;
@@ -718,6 +721,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF t.id IS NULL THEN
+		RAISE EXCEPTION 'transfer must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	IF op OPERATOR(pg_catalog.=) 'approve' AND EXISTS (
 		SELECT FROM domxfer.registry_commands c
 		 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id AND c.op OPERATOR(pg_catalog.=) 'reject'
@@ -1213,7 +1219,7 @@ SELECT 'outcome_differs'::text AS kind,
 UNION ALL
 SELECT 'no_outcome_past_ac_date', t.id, t.domain_name, NULL, NULL, NULL, NULL, t.deadline, t.deadline,
 	   pg_catalog.format('pending at the registry since %s; acDate %s passed without an outcome from the registry',
-						 domxfer._utc_text(t.requested_at), domxfer._utc_text(t.deadline))
+						 pg_catalog.to_char(pg_catalog.timezone('UTC', t.requested_at), 'YYYY-MM-DD HH24:MI:SS "UTC"'), pg_catalog.to_char(pg_catalog.timezone('UTC', t.deadline), 'YYYY-MM-DD HH24:MI:SS "UTC"'))
   FROM domxfer.transfers t
  WHERE t.registry_managed AND t.state OPERATOR(pg_catalog.=) 'pending'
    AND t.deadline OPERATOR(pg_catalog.<) pg_catalog.now()
@@ -1221,7 +1227,7 @@ UNION ALL
 SELECT 'command_unanswered_past_ac_date', c.transfer_id, c.domain_name, c.id, NULL, c.op, NULL, c.ac_date, c.ac_date,
 	   pg_catalog.format('%s command %s is %s%s after acDate %s', c.op, c.id, c.state,
 						 COALESCE(' (' OPERATOR(pg_catalog.||) c.error OPERATOR(pg_catalog.||) ')', ''),
-						 domxfer._utc_text(c.ac_date))
+						 pg_catalog.to_char(pg_catalog.timezone('UTC', c.ac_date), 'YYYY-MM-DD HH24:MI:SS "UTC"'))
   FROM domxfer.registry_commands c
  WHERE c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed', 'failed'])
    AND c.ac_date OPERATOR(pg_catalog.<) pg_catalog.now()
