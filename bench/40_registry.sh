@@ -16,12 +16,16 @@ PORT=54351
 WORK=$(writable_dir "$TOP/.bench" "/var/tmp/domxfer-bench-$(id -u)")
 DATA="$WORK/registry-data"
 
+bench_mode() {	# bench_mode LABEL SETTINGS
+local mode_label=$1 mode_settings=$2
 cluster_stop "$DATA" 2>/dev/null || true
 rm -rf "$DATA" "$DATA.initdb.log"
 cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'bench-registrar'
 shared_buffers = 256MB
-max_connections = 40"
+max_connections = 40
+$mode_settings"
 trap 'cluster_stop "$DATA"' EXIT
+echo "$mode_label:"
 
 psql_bench() {
 	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d bench -v ON_ERROR_STOP=1 "$@"
@@ -136,3 +140,12 @@ for clients in 1 8; do
 	printf '  %d session(s): apply_registry_message %8.0f msg/s, floor (plain INSERT) %8.0f msg/s, ratio %.2f (target >= 0.3; median of %d; last run: %s)\n' \
 		"$clients" "$apply" "$floor" "$(echo "$apply $floor" | awk '{print $1 / $2}')" "$RUNS" "$applied"
 done
+cluster_stop "$DATA"
+}
+
+# Durable commits, as a registrar runs its database (every message is
+# acknowledged at the registry only after its transaction is on disk), and
+# with fsync off, as the other benchmarks run.
+bench_mode "durable commits (fsync = on, synchronous_commit = on)" "fsync = on
+synchronous_commit = on"
+bench_mode "fsync = off (as bench/10-30)" "fsync = off"

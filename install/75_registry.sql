@@ -508,7 +508,6 @@ DECLARE
 	v_sqlstate text;
 	v_error text;
 	v_transfer bigint;
-	v_stored text;
 	v_hash bytea;
 BEGIN
 	IF message IS NULL THEN
@@ -523,25 +522,14 @@ BEGIN
 	END IF;
 
 	p := domxfer._read_registry_message(message);
-	v_stored := COALESCE(p.stripped, message);
-	IF p.canonical IS NULL AND message OPERATOR(pg_catalog.~*) '(authinfo|pw)' THEN
-		v_stored := NULL;				-- unreadable and may hold a code: not kept
-	END IF;
-	v_result := CASE p.kind WHEN 'notice' THEN 'applied' ELSE p.kind END;
 	v_hash := pg_catalog.sha256(COALESCE(p.canonical, pg_catalog.convert_to(apply_registry_message.message, 'UTF8')));
 
-	INSERT INTO domxfer.registry_messages AS rm
-		(received_at, message, authinfo_removed, content_hash, msgq_id, epp_result_code, xml_namespace,
-		 domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, result, sqlstate, error)
-	VALUES (v_now, v_stored, p.stripped IS NOT NULL, v_hash,
-			p.msgq_id, p.result_code, p.xml_namespace, p.domain_name, p.tr_status, p.re_id,
-			p.re_date::timestamptz, p.ac_id, p.ac_date::timestamptz, p.ex_date::timestamptz,
-			v_result, p.sqlstate, p.error)
-	ON CONFLICT ON CONSTRAINT registry_messages_content_hash_unique DO NOTHING
-	RETURNING * INTO m;
-	IF NOT FOUND THEN
-		SELECT * INTO STRICT m FROM domxfer.registry_messages rm
-		 WHERE rm.content_hash OPERATOR(pg_catalog.=) v_hash;
+	-- the same content is applied once: a session with the same message
+	-- waits here for the first to end, then finds its row (a duplicate)
+	PERFORM pg_catalog.pg_advisory_xact_lock(1685217650,	-- 'domx'
+		('x' OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.substr(v_hash, 1, 4), 'hex'))::bit(32)::integer);
+	SELECT * INTO m FROM domxfer.registry_messages rm WHERE rm.content_hash OPERATOR(pg_catalog.=) v_hash;
+	IF FOUND THEN
 		message_id := m.id;
 		domain_name := m.domain_name;
 		tr_status := m.tr_status;
@@ -549,6 +537,29 @@ BEGIN
 		result := 'duplicate';
 		RETURN;
 	END IF;
+
+	-- the row as it will be stored (its id first: the transfer's event names it)
+	m.id := pg_catalog.nextval('domxfer.registry_messages_id_seq'::pg_catalog.regclass);
+	m.received_at := v_now;
+	m.message := COALESCE(p.stripped, message);
+	IF p.canonical IS NULL AND message OPERATOR(pg_catalog.~*) '(authinfo|pw)' THEN
+		m.message := NULL;				-- unreadable and may hold a code: not kept
+	END IF;
+	m.authinfo_removed := p.stripped IS NOT NULL;
+	m.content_hash := v_hash;
+	m.msgq_id := p.msgq_id;
+	m.epp_result_code := p.result_code;
+	m.xml_namespace := p.xml_namespace;
+	m.domain_name := p.domain_name;
+	m.tr_status := p.tr_status;
+	m.re_id := p.re_id;
+	m.re_date := p.re_date::timestamptz;
+	m.ac_id := p.ac_id;
+	m.ac_date := p.ac_date::timestamptz;
+	m.ex_date := p.ex_date::timestamptz;
+	v_result := CASE p.kind WHEN 'notice' THEN 'applied' ELSE p.kind END;
+	v_sqlstate := p.sqlstate;
+	v_error := p.error;
 
 	IF p.kind OPERATOR(pg_catalog.=) 'notice' THEN
 		BEGIN
@@ -560,12 +571,15 @@ BEGIN
 			v_result := 'invalid';
 			v_transfer := NULL;
 		END;
-		IF v_result OPERATOR(pg_catalog.<>) 'applied' OR v_transfer IS NOT NULL THEN
-			UPDATE domxfer.registry_messages rm
-			   SET result = v_result, transfer_id = v_transfer, sqlstate = v_sqlstate, error = v_error
-			 WHERE rm.id OPERATOR(pg_catalog.=) m.id;
-		END IF;
 	END IF;
+
+	INSERT INTO domxfer.registry_messages
+		(id, received_at, message, authinfo_removed, content_hash, msgq_id, epp_result_code, xml_namespace,
+		 domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result, sqlstate, error)
+	OVERRIDING SYSTEM VALUE
+	VALUES (m.id, m.received_at, m.message, m.authinfo_removed, m.content_hash, m.msgq_id, m.epp_result_code,
+			m.xml_namespace, m.domain_name, m.tr_status, m.re_id, m.re_date, m.ac_id, m.ac_date, m.ex_date,
+			v_transfer, v_result, v_sqlstate, v_error);
 	message_id := m.id;
 	domain_name := m.domain_name;
 	tr_status := m.tr_status;
