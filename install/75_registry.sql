@@ -337,7 +337,7 @@ COMMENT ON FUNCTION domxfer._next_registry_check_at(timestamptz) IS 'Internal (w
 
 -- A registry notice applied to the database (the message row is stored and
 -- locked by the caller). Returns the result and the transfer concerned.
-CREATE FUNCTION domxfer._apply_transfer_notice(m domxfer.registry_messages, at timestamptz, re_id_valid boolean,
+CREATE FUNCTION domxfer._apply_transfer_notice(m domxfer.registry_messages, at timestamptz,
 											   OUT result text, OUT transfer_id bigint)
 RETURNS record
 LANGUAGE plpgsql
@@ -396,12 +396,14 @@ BEGIN
 		result := 'not_ours';
 		RETURN;
 	END IF;
-	IF (m.tr_status OPERATOR(pg_catalog.=) 'pending' OR v_outcome OPERATOR(pg_catalog.=) 'completed' OR t.id IS NULL)
-	   AND NOT re_id_valid THEN
-		RAISE EXCEPTION 'registry notice has no usable reID'
-			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = pg_catalog.format('reID %s is not an EPP client identifier (RFC 5730 clIDType: 3 to 16 characters).',
-											 COALESCE(pg_catalog.quote_literal(m.re_id), 'is missing and'));
+	-- reID becomes gaining_registrar: the one check of registrar ids (SPEC §1b)
+	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' OR v_outcome OPERATOR(pg_catalog.=) 'completed' OR t.id IS NULL THEN
+		IF m.re_id IS NULL THEN
+			RAISE EXCEPTION 'registry notice has no reID'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'RFC 5731 <domain:reID> names the gaining registrar.';
+		END IF;
+		PERFORM domxfer.check_client_id(m.re_id);
 	END IF;
 
 	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' THEN
@@ -491,7 +493,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz, boolean) IS 'Internal: the state change of SPEC §8 for one stored registry notice: pending opens or advances the transfer (deadline = acDate), an outcome ends it as the registry says (one transfer_events row each); returns applied or not_ours and the transfer';
+COMMENT ON FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz) IS 'Internal: the state change of SPEC §8 for one stored registry notice: pending opens or advances the transfer (deadline = acDate), an outcome ends it as the registry says (one transfer_events row each); returns applied or not_ours and the transfer';
 
 CREATE FUNCTION domxfer.apply_registry_message(message text,
 	OUT message_id bigint, OUT domain_name text, OUT tr_status text, OUT transfer_id bigint, OUT result text)
@@ -564,7 +566,7 @@ BEGIN
 	IF p.kind OPERATOR(pg_catalog.=) 'notice' THEN
 		BEGIN
 			SELECT a.result, a.transfer_id INTO v_result, v_transfer
-			  FROM domxfer._apply_transfer_notice(m, v_now, p.re_id_valid) a;
+			  FROM domxfer._apply_transfer_notice(m, v_now) a;
 		EXCEPTION WHEN data_exception OR integrity_constraint_violation OR object_not_in_prerequisite_state
 					   OR no_data_found THEN
 			GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
@@ -804,7 +806,7 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._registry_answer(domxfer.transfers, text, text[]),
 	domxfer._queue_registry_commands(timestamptz),
 	domxfer._next_registry_check_at(timestamptz),
-	domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz, boolean),
+	domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz),
 	domxfer.apply_registry_message(text),
 	domxfer.claim_registry_commands(integer, interval),
 	domxfer._registry_command_xml(domxfer.registry_commands),

@@ -30,6 +30,7 @@ TARGETS=(
 	"domain_name|domain_name_check.c|$ICU_CFLAGS $ICU_LIBS|1100"
 	"email_syntax|email_syntax.c||300"
 	"auth_code|||128"
+	"client_id|client_id_check.c||80"
 	"epp_notice|epp_notice.c|$XML2_CFLAGS $XML2_LIBS|8192"
 )
 

@@ -84,11 +84,11 @@ CREATE FUNCTION pg_temp.t0() RETURNS timestamptz LANGUAGE sql STABLE AS 'SELECT 
 
 INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-SELECT n || '.test', 'regress-registrar', pg_temp.t0() - interval '400 days', pg_temp.t0() + interval '300 days', 'holder@example.net'
+SELECT n || '.test', 'regress-us', pg_temp.t0() - interval '400 days', pg_temp.t0() + interval '300 days', 'holder@example.net'
   FROM unnest(ARRAY['rg-open', 'rg-nocode', 'rg-dup', 'rg-ooo', 'rg-cancel', 'rg-late', 'rg-hold', 'rg-approve',
 				   'rg-bad', 'rg-late-pending', 'xn--fiq228c']) AS n;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('rg-theirs.test', 'another-registrar', pg_temp.t0() - interval '400 days', pg_temp.t0() + interval '300 days', 'holder@example.net');
+VALUES ('rg-theirs.test', 'another-reg', pg_temp.t0() - interval '400 days', pg_temp.t0() + interval '300 days', 'holder@example.net');
 
 SELECT p.registry_transfers, p.registry_answer_lead FROM domxfer.tld_policy p WHERE p.tld = 'test';
 SELECT pg_temp.try($$UPDATE domxfer.tld_policy SET registry_answer_lead = '-1 hour' WHERE tld = 'test'$$);
@@ -99,7 +99,7 @@ SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('rg-open.test')$$);
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('rg-open.test', 'whatever-code-123', 'gainer')$$);
 
 -- 2. pending advances the transfer opened by request_transfer_out
-SELECT pg_temp.apply(pg_temp.poll('rg-1', 'RG-OPEN.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-1', 'RG-OPEN.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
 SELECT pg_temp.state('rg-open.test');
 SELECT e.from_state, e.to_state, e.detail->>'action' AS action, e.detail->>'auth_code_issued_here' AS code_here,
 	   e.detail->>'msgq_id' AS msgq_id
@@ -115,20 +115,20 @@ SELECT count(*) FROM domxfer._due_transfer_ids(pg_temp.t0() + interval '10 days'
   JOIN domxfer.transfers t ON t.id = i WHERE t.registry_managed;
 SELECT pg_temp.state('rg-open.test');
 -- the registry approves at acDate
-SELECT pg_temp.apply(pg_temp.poll('rg-2', 'rg-open.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-2', 'rg-open.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
 SELECT pg_temp.state('rg-open.test');
 
 -- 3. pending without a code issued here: opened, and the event says so
-SELECT pg_temp.apply(pg_temp.poll('rg-3', '中文.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-3', '中文.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
 SELECT pg_temp.state('xn--fiq228c.test');
 SELECT e.detail->>'note' FROM domxfer.transfer_events e JOIN domxfer.transfers t ON t.id = e.transfer_id
  WHERE t.domain_name = 'xn--fiq228c.test';
 -- the registry's transfer query response says the same: nothing changes
-SELECT pg_temp.apply(replace(replace(pg_temp.poll('rg-3', '中文.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'),
+SELECT pg_temp.apply(replace(replace(pg_temp.poll('rg-3', '中文.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
 								   '<msgQ count="1" id="rg-3">', '<!--'), '</msgQ>', '-->'));
 
 -- 4. idempotency: the same message, and the same msgQ id with other white space
-SELECT pg_temp.poll('rg-4', 'rg-dup.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days') AS m4 \gset
+SELECT pg_temp.poll('rg-4', 'rg-dup.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days') AS m4 \gset
 SELECT pg_temp.apply(:'m4');
 SELECT pg_temp.apply(:'m4');
 SELECT pg_temp.apply(regexp_replace(:'m4', '>\s+<', '><', 'g'));
@@ -140,21 +140,21 @@ SELECT pg_temp.apply(replace(:'m4', 'Transfer pending.', 'Transfer requested.'))
 
 -- 5. out of order: the approval before the pending notice completes the transfer;
 --    the pending notice that follows changes nothing
-SELECT pg_temp.apply(pg_temp.poll('rg-5b', 'rg-ooo.test', 'clientApproved', 'gainer', pg_temp.t0() - interval '1 day', 'regress-registrar', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-5b', 'rg-ooo.test', 'clientApproved', 'gainer', pg_temp.t0() - interval '1 day', 'regress-us', pg_temp.t0()));
 SELECT pg_temp.state('rg-ooo.test');
-SELECT pg_temp.apply(pg_temp.poll('rg-5a', 'rg-ooo.test', 'pending', 'gainer', pg_temp.t0() - interval '1 day', 'regress-registrar', pg_temp.t0() + interval '4 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-5a', 'rg-ooo.test', 'pending', 'gainer', pg_temp.t0() - interval '1 day', 'regress-us', pg_temp.t0() + interval '4 days'));
 SELECT pg_temp.state('rg-ooo.test');
 
 -- 6. not ours: a transfer in (acID is another registrar), a domain we do
 --    not sponsor, a domain we do not know
-SELECT pg_temp.apply(pg_temp.poll('rg-6a', 'rg-cancel.test', 'pending', 'regress-registrar', pg_temp.t0(), 'another-registrar', pg_temp.t0() + interval '5 days'));
-SELECT pg_temp.apply(pg_temp.poll('rg-6b', 'rg-theirs.test', 'serverApproved', 'gainer', pg_temp.t0(), 'another-registrar', pg_temp.t0()));
-SELECT pg_temp.apply(pg_temp.poll('rg-6c', 'nowhere.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-6a', 'rg-cancel.test', 'pending', 'regress-us', pg_temp.t0(), 'another-reg', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-6b', 'rg-theirs.test', 'serverApproved', 'gainer', pg_temp.t0(), 'another-reg', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-6c', 'nowhere.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
 SELECT pg_temp.state('rg-cancel.test');
 SELECT pg_temp.state('rg-theirs.test');
 
 -- 7. the holder cancels: a reject command; the registry's clientRejected ends it
-SELECT pg_temp.apply(pg_temp.poll('rg-7a', 'rg-cancel.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-7a', 'rg-cancel.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
 SELECT t.id AS cancel_id FROM domxfer.transfers t WHERE t.domain_name = 'rg-cancel.test' AND t.state = 'pending' \gset
 SELECT pg_temp.try(format('SELECT domxfer.cancel_transfer_out(%s, %L)', :cancel_id, 'holder objects'));
 SELECT pg_temp.try(format('SELECT domxfer.cancel_transfer_out(%s)', :cancel_id));
@@ -170,12 +170,12 @@ SELECT count(*) FROM domxfer.claim_registry_commands(10);
 SELECT domxfer.record_registry_response(:cmd7, 1000, 'SRV-7-1000');
 SELECT domxfer.record_registry_response(:cmd7, 1000, 'SRV-7-1000');
 SELECT pg_temp.try(format('SELECT domxfer.record_registry_response(%s, 2301, %L)', :cmd7, 'SRV-7-2301'));
-SELECT pg_temp.apply(pg_temp.poll('rg-7b', 'rg-cancel.test', 'clientRejected', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-7b', 'rg-cancel.test', 'clientRejected', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
 SELECT pg_temp.state('rg-cancel.test');
 SELECT count(*) FROM domxfer.registry_discrepancies WHERE transfer_id = :cancel_id;
 
 -- 8. the holder approves: an approve command, and the approval comes
-SELECT pg_temp.apply(pg_temp.poll('rg-8a', 'rg-approve.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-8a', 'rg-approve.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
 SELECT t.id AS approve_id FROM domxfer.transfers t WHERE t.domain_name = 'rg-approve.test' AND t.state = 'pending' \gset
 SELECT pg_temp.try(format('SELECT domxfer.approve_transfer_out(%s)', :approve_id));
 SELECT pg_temp.state('rg-approve.test');
@@ -185,13 +185,13 @@ SELECT :'op' AS op;
 SELECT domxfer.record_registry_response(:cmd8, 2400, 'SRV-8-2400');
 SELECT count(*) FROM domxfer.claim_registry_commands(10);
 SELECT domxfer.record_registry_response(:cmd8, 1000, 'SRV-8-1000');
-SELECT pg_temp.apply(pg_temp.poll('rg-8b', 'rg-approve.test', 'clientApproved', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-8b', 'rg-approve.test', 'clientApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
 SELECT pg_temp.state('rg-approve.test');
 SELECT c.state, c.attempts, c.result_code, c.sv_trid FROM domxfer.registry_commands c WHERE c.id = :cmd8;
 
 -- 9. domxfer asked to reject (legal hold, found as of acDate by
 --    process_due_transfers); the registry approves late anyway
-SELECT pg_temp.apply(pg_temp.poll('rg-9a', 'rg-hold.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-9a', 'rg-hold.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
 SELECT t.id AS hold_id FROM domxfer.transfers t WHERE t.domain_name = 'rg-hold.test' AND t.state = 'pending' \gset
 SELECT count(*) FROM domxfer.registry_commands WHERE transfer_id = :hold_id;
 UPDATE domxfer.domains SET legal_hold = true WHERE name = 'rg-hold.test';
@@ -201,13 +201,13 @@ SELECT c.op, c.reason_codes, c.state FROM domxfer.registry_commands c WHERE c.tr
 SELECT pg_temp.try(format('SELECT domxfer.approve_transfer_out(%s)', :hold_id));
 SELECT command_id AS cmd9 FROM domxfer.claim_registry_commands(10) \gset
 SELECT domxfer.record_registry_response(:cmd9, 2301, 'SRV-9-2301');
-SELECT pg_temp.apply(pg_temp.poll('rg-9b', 'rg-hold.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-9b', 'rg-hold.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
 SELECT pg_temp.state('rg-hold.test');
 SELECT kind, asked, registry_outcome, regexp_replace(detail, '\d{4}-\S+', '<time>', 'g') AS detail
   FROM domxfer.registry_discrepancies WHERE transfer_id = :hold_id ORDER BY kind;
 
 -- 10. pending past acDate without an outcome, and a command unanswered past acDate
-SELECT pg_temp.apply(pg_temp.poll('rg-10', 'rg-late-pending.test', 'pending', 'gainer', pg_temp.t0() - interval '6 days', 'regress-registrar', pg_temp.t0() - interval '1 day'));
+SELECT pg_temp.apply(pg_temp.poll('rg-10', 'rg-late-pending.test', 'pending', 'gainer', pg_temp.t0() - interval '6 days', 'regress-us', pg_temp.t0() - interval '1 day'));
 SELECT pg_temp.state('rg-late-pending.test');
 SELECT t.id AS late_id FROM domxfer.transfers t WHERE t.domain_name = 'rg-late-pending.test' AND t.state = 'pending' \gset
 SELECT pg_temp.try(format('SELECT domxfer.cancel_transfer_out(%s)', :late_id));
@@ -232,15 +232,15 @@ INSERT INTO bad VALUES
 ('undeclared entity', '<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><msgQ id="&lol9;"/></response></epp>'),
 ('wrong root', '<html xmlns="urn:ietf:params:xml:ns:epp-1.0"><response/></html>'),
 ('root without namespace', '<epp><response/></epp>'),
-('latin-1 declared', '<?xml version="1.0" encoding="ISO-8859-1"?>' || substr(pg_temp.poll('rg-11', 'rg-bad.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()), 56)),
-('unknown trStatus', replace(pg_temp.poll('rg-12', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), '>pending<', '>Pending<')),
-('bad name', pg_temp.poll('rg-13', 'rg_bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days')),
-('bad reDate', replace(pg_temp.poll('rg-14', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), 'Z</domain:reDate>', '</domain:reDate>')),
-('bad exDate (found by fuzz/fuzz_epp_notice.c)', replace(pg_temp.poll('rg-21', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), '</domain:trnData>', '<domain:exDate>r002-09-08T22:00:00.0Z</domain:exDate></domain:trnData>')),
-('leap day that is not', regexp_replace(pg_temp.poll('rg-15', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), '<domain:reDate>[^<]*', '<domain:reDate>2027-02-29T00:00:00Z')),
-('bad reID', pg_temp.poll('rg-16', 'rg-bad.test', 'pending', 'g', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days')),
-('acDate before reDate', pg_temp.poll('rg-17', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() - interval '5 days')),
-('two names', replace(pg_temp.poll('rg-18', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0() + interval '5 days'), '<domain:trStatus>', '<domain:name>rg-open.test</domain:name><domain:trStatus>'));
+('latin-1 declared', '<?xml version="1.0" encoding="ISO-8859-1"?>' || substr(pg_temp.poll('rg-11', 'rg-bad.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()), 56)),
+('unknown trStatus', replace(pg_temp.poll('rg-12', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '>pending<', '>Pending<')),
+('bad name', pg_temp.poll('rg-13', 'rg_bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days')),
+('bad reDate', replace(pg_temp.poll('rg-14', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), 'Z</domain:reDate>', '</domain:reDate>')),
+('bad exDate (found by fuzz/fuzz_epp_notice.c)', replace(pg_temp.poll('rg-21', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '</domain:trnData>', '<domain:exDate>r002-09-08T22:00:00.0Z</domain:exDate></domain:trnData>')),
+('leap day that is not', regexp_replace(pg_temp.poll('rg-15', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '<domain:reDate>[^<]*', '<domain:reDate>2027-02-29T00:00:00Z')),
+('bad reID', pg_temp.poll('rg-16', 'rg-bad.test', 'pending', 'g', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days')),
+('acDate before reDate', pg_temp.poll('rg-17', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() - interval '5 days')),
+('two names', replace(pg_temp.poll('rg-18', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '<domain:trStatus>', '<domain:name>rg-open.test</domain:name><domain:trStatus>'));
 CREATE TEMP TABLE bad_applied AS
 SELECT b.label, a.* FROM bad b CROSS JOIN LATERAL domxfer.apply_registry_message(b.message) a;
 SELECT b.label, b.result, m.sqlstate, m.error
@@ -254,7 +254,7 @@ SELECT count(*) FROM domxfer.registry_messages m
  WHERE m::text LIKE '%XXE-CANARY%' OR m::text LIKE '%root:x:0%' OR m::text LIKE '%lollollol%';
 -- what can only raise: NULL, over 1 MB (10 MB here)
 SELECT pg_temp.try($$SELECT domxfer.apply_registry_message(NULL)$$);
-SELECT pg_temp.try($$SELECT domxfer.apply_registry_message(pg_temp.poll('rg-19', repeat('a', 10485760) || '.test', 'pending', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()))$$);
+SELECT pg_temp.try($$SELECT domxfer.apply_registry_message(pg_temp.poll('rg-19', repeat('a', 10485760) || '.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()))$$);
 SELECT count(*) FROM domxfer.registry_messages WHERE msgq_id = 'rg-19';
 -- invalid messages show in the discrepancy view
 SELECT count(*) >= 20 AS invalid_listed FROM domxfer.registry_discrepancies WHERE kind = 'invalid_message';
@@ -273,7 +273,7 @@ SELECT pg_temp.try(format('SELECT domxfer.record_registry_response(%s, 1000, %L)
 
 -- 13. roles: the EPP client (domxfer_app) and the reader
 SET ROLE domxfer_app;
-SELECT pg_temp.apply(pg_temp.poll('rg-20', 'rg-bad.test', 'serverCancelled', 'gainer', pg_temp.t0(), 'regress-registrar', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-20', 'rg-bad.test', 'serverCancelled', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
 SELECT count(*) >= 0 FROM domxfer.claim_registry_commands(1);
 SELECT pg_temp.try($$INSERT INTO domxfer.registry_commands (transfer_id, domain_name, op, reason_codes, ac_date) VALUES (1, 'x.test', 'approve', '{x}', pg_temp.t0())$$);
 SELECT pg_temp.try($$DELETE FROM domxfer.registry_messages$$);
