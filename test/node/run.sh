@@ -143,7 +143,7 @@ check "fresh mailer database with 40 transfers (80 notices owed)" \
 			SELECT CASE WHEN i = 1 THEN 'xn--fsqu00a.example' ELSE 'mail-' || i || '.example' END,
 				   current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days',
 				   'holder' || i || '@example.net' FROM generate_series(1, 40) i" \
-		-c "SELECT count(domxfer.receive_transfer_request(d.name, r.auth_code, 'gaining-registrar.example'))
+		-c "SELECT count(domxfer.receive_transfer_request(d.name, r.auth_code, 'gaining-reg'))
 			  FROM domxfer.domains d, domxfer.request_transfer_out(d.name) r"
 mpsql() { psql -X -q -A -t -d $MDB -v ON_ERROR_STOP=1 -c "$1"; }
 NODE_PATH="$EXAMPLE/node_modules" node "$HERE/smtp-sink.js" "$SMTP_PORT" "$SINK" >"$WORK/sink.log" 2>&1 &
