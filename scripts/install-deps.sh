@@ -9,6 +9,7 @@ PACKAGES=(
 	libicu-dev pkg-config
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
+	postgresql-15-cron
 )
 case "${1:-}" in
 fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
