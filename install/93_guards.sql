@@ -334,6 +334,8 @@ $$;
 COMMENT ON FUNCTION domxfer.process_due_transfers_dry_run(timestamptz, integer) IS
 	'What process_due_transfers(at, max_rows) would decide, computed by the same code and rolled back: one row per transfer with its outcome (to_state, decided_at, outcome_reason text[]); writes nothing; 22004 for NULL, 22023 for max_rows < 1; domxfer_admin only';
 
+COMMENT ON TABLE domxfer.transfers IS 'One row per transfer-out attempt; changed only by the lifecycle functions. domxfer_reader reads every column but auth_code_hash and auth_code_salt, so its SELECT * is refused (42501): name the columns or use domxfer.transfer_report';
+
 -- 8. Roles -----------------------------------------------------------------
 
 REVOKE EXECUTE ON FUNCTION domxfer._domains_canonical_name(), domxfer._tld_policy_canonical_tld(),

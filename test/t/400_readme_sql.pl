@@ -61,7 +61,7 @@ for my $i (0 .. $#lines)
 	$last_nonblank = $line if $line =~ /\S/;
 }
 BAIL_OUT("README.md line $cur->{start}: ```sql block not closed") if $cur;
-cmp_ok(scalar(@blocks), '>=', 10, 'README.md has its SQL examples (' . scalar(@blocks) . ' ```sql blocks)');
+cmp_ok(scalar(@blocks), '>=', 12, 'README.md has its SQL examples (' . scalar(@blocks) . ' ```sql blocks)');
 
 # --- a server like the demo's ----------------------------------------------
 my $node = PostgreSQL::Test::Cluster->new('readme');
