@@ -1,6 +1,6 @@
 # Without preloading: a server whose shared_preload_libraries has pg_cron
 # (Debian's postgresql-15-cron, 1.4: one-minute granularity) but not
-# domxfer. CREATE EXTENSION says the worker is not running; pg_cron runs
+# domxfer. CREATE EXTENSION warns that the worker is not running; pg_cron runs
 # SELECT domxfer.process_due_transfers() every minute, and a pending
 # transfer is decided as of its deadline within about a minute of it.
 use strict;
@@ -28,8 +28,8 @@ $node->safe_psql('postgres', "CREATE DATABASE $db");
 # CREATE EXTENSION tells the installer that nothing decides deadlines yet
 my ($rc, $out, $err) = $node->psql($db, 'CREATE EXTENSION domxfer');
 is($rc, 0, 'CREATE EXTENSION domxfer without preloading');
-like($err, qr/NOTICE:  the domxfer background worker is not running: domxfer is not in shared_preload_libraries/,
-	'with a NOTICE that the worker is not running');
+like($err, qr/WARNING:  the domxfer background worker is not running: domxfer is not in shared_preload_libraries/,
+	'with a WARNING that the worker is not running');
 is($node->safe_psql($db, 'SELECT state FROM domxfer.worker_status()'), 'not loaded',
 	'worker_status() says the library is not loaded');
 

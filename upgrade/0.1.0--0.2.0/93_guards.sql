@@ -349,14 +349,16 @@ GRANT EXECUTE ON FUNCTION domxfer.restore_shipped_policy(),
 	domxfer.process_due_transfers_dry_run(timestamptz, integer) TO domxfer_admin;
 
 -- 9. Tell the installer when the worker will not serve this database ------
+-- (A WARNING: PostgreSQL runs extension scripts with client_min_messages
+-- raised to warning, so a NOTICE would never reach the installer.)
 
 DO $$
 BEGIN
 	IF pg_catalog.current_setting('shared_preload_libraries') OPERATOR(pg_catalog.!~) '(^|[ ,])"?domxfer"?($|[ ,])' THEN
-		RAISE NOTICE 'the domxfer background worker is not running: domxfer is not in shared_preload_libraries'
+		RAISE WARNING 'the domxfer background worker is not running: domxfer is not in shared_preload_libraries'
 			USING HINT = 'Decide due transfers with SELECT domxfer.process_due_transfers(), e.g. every minute from pg_cron.';
 	ELSIF pg_catalog.current_setting('domxfer.database', true) IS DISTINCT FROM pg_catalog.current_database() THEN
-		RAISE NOTICE 'the domxfer background worker serves database "%", not "%"',
+		RAISE WARNING 'the domxfer background worker serves database "%", not "%"',
 			pg_catalog.current_setting('domxfer.database', true), pg_catalog.current_database()
 			USING HINT = 'Set domxfer.database to this database (server restart), or schedule SELECT domxfer.process_due_transfers() here.';
 	END IF;
