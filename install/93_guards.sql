@@ -110,7 +110,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION domxfer._guard_lifecycle_columns() IS
-	'Trigger of domains: refuses (55000) any change of pendingTransfer or open_transfer_id that leaves the domain disagreeing with its open transfer (SPEC section 3: only the lifecycle functions change them)';
+	'Trigger of domains: refuses (55000) any change of pendingTransfer or open_transfer_id that leaves the domain disagreeing with its open transfer (docs/contract.md section 3: only the lifecycle functions change them)';
 
 CREATE TRIGGER domains_lifecycle_columns_insert BEFORE INSERT ON domxfer.domains
 	FOR EACH ROW
