@@ -28,6 +28,7 @@ GRANT USAGE ON SCHEMA domxfer TO domxfer_reader;
 GRANT SELECT ON domxfer.domains, domxfer.tld_policy, domxfer.transfer_events, domxfer.holidays,
 	domxfer.overdue_manual_requests
 	TO domxfer_reader;
+GRANT SELECT ON domxfer.reason_codes TO domxfer_reader;
 GRANT SELECT (id, domain_name, state, manual, gaining_registrar, created_at, requested_at, deadline,
 			  decided_at, outcome_reason, cancel_note, auth_code_issued_at, auth_code_expires_at,
 			  failed_attempts, documents_received_at, answer_deadline, due_at)
