@@ -3,6 +3,7 @@
 SET TimeZone = 'UTC';
 \pset format wrapped
 \pset columns 100
+\pset linestyle ascii
 \pset footer off
 \pset tuples_only off
 \pset null '-'
@@ -42,13 +43,14 @@ SELECT domxfer.domain_to_unicode(d.name) AS domain,
 				 AND pg_catalog.upper(w.w) > pg_catalog.lower(w.w)
 			THEN pg_catalog.to_char(pg_catalog.lower(w.w), 'YYYY-MM-DD HH24:MI')
 	   END AS "eligible from",
-	   pg_catalog.array_to_string(domxfer.transfer_out_blockers(d) || domxfer.transfer_out_warnings(d), ', ') AS "blocked by (warnings last)"
+	   pg_catalog.array_to_string(domxfer.transfer_out_blockers(d) || domxfer.transfer_out_warnings(d), E'\n') AS "blocked by (warnings last)"
   FROM domxfer.domains AS d,
 	   LATERAL (SELECT domxfer.transfer_window(d)) AS w(w)
  ORDER BY domxfer.transfer_out_eligible(d) DESC, d.name;
 
 \echo 'What the codes mean'
-SELECT m.code, m.meaning
+-- meanings wrapped at word boundaries, so the table stays within 100 columns
+SELECT m.code, pg_catalog.rtrim(pg_catalog.regexp_replace(m.meaning, '(.{1,64})(\s+|$)', E'\\1\n', 'g'), E'\n') AS meaning
   FROM demo_meaning AS m
  WHERE m.code IN (SELECT pg_catalog.unnest(domxfer.transfer_out_blockers(d) || domxfer.transfer_out_warnings(d))
 					FROM domxfer.domains AS d)
