@@ -22,8 +22,13 @@ $$;
 COMMENT ON FUNCTION domxfer._domains_canonical_name() IS
 	'Trigger of domains: stores name as its canonical A-label (normalize_domain), so any spelling can be inserted; invalid names raise 22023 (RFC 5890/5891, UTS #46)';
 
+-- Only for names that cannot be canonical as written (a character outside
+-- lower-case LDH, or a trailing dot): the CHECK domains_name_canonical
+-- validates the others anyway, with normalize_domain's own 22023.
 CREATE TRIGGER domains_canonical_name BEFORE INSERT OR UPDATE OF name ON domxfer.domains
-	FOR EACH ROW EXECUTE FUNCTION domxfer._domains_canonical_name();
+	FOR EACH ROW
+	WHEN (NEW.name OPERATOR(pg_catalog.~) '[^a-z0-9.-]|[.]$')
+	EXECUTE FUNCTION domxfer._domains_canonical_name();
 
 -- A TLD in any spelling (HK, 香港, .hk) is stored as its A-label; '*' stays.
 CREATE FUNCTION domxfer._tld_policy_canonical_tld() RETURNS trigger
