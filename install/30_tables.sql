@@ -84,26 +84,34 @@ INSERT INTO domxfer.tld_policy (tld, manual_process, business_time_zone, shipped
 -- on, an INSERT with shipped = true replaces a shipped row. A pg_dump of the
 -- extension's data holds every row (changed shipped rows included) and is
 -- restored after CREATE EXTENSION has inserted the shipped rows again.
--- An upgrade script that adds a column must add it to the UPDATE below.
+-- The UPDATE below copies every column but tld and shipped, whichever
+-- columns later fragments and upgrades add.
 CREATE FUNCTION domxfer._tld_policy_before_insert() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp AS
 $$
+DECLARE
+	v_columns text;
+	v_values text;
+	v_rows bigint;
 BEGIN
 	IF NEW.shipped THEN
-		UPDATE domxfer.tld_policy AS p
-		   SET (min_days_after_registration, min_days_before_expiry,
-				min_days_after_transfer, min_days_after_late_renewal,
-				expiry_warning_days, auto_approve_days, auth_code_lifetime_days,
-				manual_answer_working_days, business_time_zone, manual_process,
-				early_approval)
-			 = (NEW.min_days_after_registration, NEW.min_days_before_expiry,
-				NEW.min_days_after_transfer, NEW.min_days_after_late_renewal,
-				NEW.expiry_warning_days, NEW.auto_approve_days, NEW.auth_code_lifetime_days,
-				NEW.manual_answer_working_days, NEW.business_time_zone, NEW.manual_process,
-				NEW.early_approval)
-		 WHERE p.tld OPERATOR(pg_catalog.=) NEW.tld AND p.shipped;
-		IF FOUND THEN
+		SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
+			   pg_catalog.string_agg('($1).' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.attname), ', '
+									 ORDER BY a.attnum)
+		  INTO v_columns, v_values
+		  FROM pg_catalog.pg_attribute a
+		 WHERE a.attrelid OPERATOR(pg_catalog.=) 'domxfer.tld_policy'::pg_catalog.regclass
+		   AND a.attnum OPERATOR(pg_catalog.>) 0
+		   AND NOT a.attisdropped
+		   AND a.attgenerated OPERATOR(pg_catalog.=) ''
+		   AND a.attname OPERATOR(pg_catalog.<>) ALL (ARRAY['tld', 'shipped']::name[]);
+		EXECUTE pg_catalog.format('UPDATE domxfer.tld_policy AS p SET (%s) = ROW(%s) '
+								  'WHERE p.tld OPERATOR(pg_catalog.=) ($1).tld AND p.shipped',
+								  v_columns, v_values)
+			USING NEW;
+		GET DIAGNOSTICS v_rows = ROW_COUNT;
+		IF v_rows OPERATOR(pg_catalog.>) 0 THEN
 			RETURN NULL;
 		END IF;
 	END IF;

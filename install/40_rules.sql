@@ -6,59 +6,78 @@
 -- planner inlines them and turns d.col back into plain column references:
 -- no whole-row value is formed per row. NULL at, or a NULL in a NOT NULL
 -- column (the all-NULL row of an outer join), gives NULL.
+--
+-- Rule sets (SPEC §1a): the C functions take the effects of the TLD's rule
+-- set from the policy cache (a blocking and a warning mask per TLD). R8
+-- reads the stored column registrant_email_usable, never the address.
+-- The C symbols of 0.1.0's column-wise functions (14 columns, the e-mail as
+-- text) stay in the library for 0.1.0 databases; these are new symbols.
 
 CREATE FUNCTION domxfer._transfer_out_blocker_mask(
 	name text, sponsoring_registrar text, registered_at timestamptz,
 	expires_at timestamptz, last_transferred_at timestamptz,
 	late_renewed_at timestamptz, status domxfer.domain_status, unpaid boolean,
 	legal_hold boolean, holder_disputed boolean, contacts_complete boolean,
-	registrant_email text, open_transfer_id bigint, at timestamptz)
+	registrant_email_usable boolean, open_transfer_id bigint,
+	registrant_changed_at timestamptz, registrant_change_lock_opt_out boolean,
+	at timestamptz)
 	RETURNS integer
-	AS 'MODULE_PATHNAME', 'domxfer_transfer_out_blocker_mask'
+	AS 'MODULE_PATHNAME', 'domxfer_rules_blocker_mask'
 	LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION domxfer._transfer_out_blocker_mask(text, text, timestamptz, timestamptz, timestamptz, timestamptz, domxfer.domain_status, boolean, boolean, boolean, boolean, text, bigint, timestamptz) IS
-	'The failing transfer-out rules of a domain''s columns as a bit mask, bit i for the i-th reason code of transfer_out_blockers';
+COMMENT ON FUNCTION domxfer._transfer_out_blocker_mask(text, text, timestamptz, timestamptz, timestamptz, timestamptz, domxfer.domain_status, boolean, boolean, boolean, boolean, boolean, bigint, timestamptz, boolean, timestamptz) IS
+	'The failing blocking transfer-out rules of a domain''s columns as a bit mask (integer), bit i for the i-th reason code of transfer_out_reason_codes() (the body of transfer_out_blocker_mask)';
 
 CREATE FUNCTION domxfer._transfer_out_eligible(
 	name text, sponsoring_registrar text, registered_at timestamptz,
 	expires_at timestamptz, last_transferred_at timestamptz,
 	late_renewed_at timestamptz, status domxfer.domain_status, unpaid boolean,
 	legal_hold boolean, holder_disputed boolean, contacts_complete boolean,
-	registrant_email text, open_transfer_id bigint, at timestamptz)
+	registrant_email_usable boolean, open_transfer_id bigint,
+	registrant_changed_at timestamptz, registrant_change_lock_opt_out boolean,
+	at timestamptz)
 	RETURNS boolean
-	AS 'MODULE_PATHNAME', 'domxfer_transfer_out_eligible_columns'
+	AS 'MODULE_PATHNAME', 'domxfer_rules_eligible'
 	LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION domxfer._transfer_out_eligible(text, text, timestamptz, timestamptz, timestamptz, timestamptz, domxfer.domain_status, boolean, boolean, boolean, boolean, text, bigint, timestamptz) IS
-	'True when every transfer-out rule holds for a domain''s columns at the instant at (the body of transfer_out_eligible)';
+COMMENT ON FUNCTION domxfer._transfer_out_eligible(text, text, timestamptz, timestamptz, timestamptz, timestamptz, domxfer.domain_status, boolean, boolean, boolean, boolean, boolean, bigint, timestamptz, boolean, timestamptz) IS
+	'True (boolean) when every blocking transfer-out rule holds for a domain''s columns at the instant at (the body of transfer_out_eligible)';
 
 CREATE FUNCTION domxfer._transfer_out_blockers(
 	name text, sponsoring_registrar text, registered_at timestamptz,
 	expires_at timestamptz, last_transferred_at timestamptz,
 	late_renewed_at timestamptz, status domxfer.domain_status, unpaid boolean,
 	legal_hold boolean, holder_disputed boolean, contacts_complete boolean,
-	registrant_email text, open_transfer_id bigint, at timestamptz)
+	registrant_email_usable boolean, open_transfer_id bigint,
+	registrant_changed_at timestamptz, registrant_change_lock_opt_out boolean,
+	at timestamptz)
 	RETURNS text[]
-	AS 'MODULE_PATHNAME', 'domxfer_transfer_out_blockers_columns'
+	AS 'MODULE_PATHNAME', 'domxfer_rules_blockers'
 	LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION domxfer._transfer_out_blockers(text, text, timestamptz, timestamptz, timestamptz, timestamptz, domxfer.domain_status, boolean, boolean, boolean, boolean, text, bigint, timestamptz) IS
-	'The reason codes of the failing transfer-out rules for a domain''s columns (the body of transfer_out_blockers)';
+COMMENT ON FUNCTION domxfer._transfer_out_blockers(text, text, timestamptz, timestamptz, timestamptz, timestamptz, domxfer.domain_status, boolean, boolean, boolean, boolean, boolean, bigint, timestamptz, boolean, timestamptz) IS
+	'The reason codes (text[]) of the failing blocking transfer-out rules for a domain''s columns (the body of transfer_out_blockers)';
 
 CREATE FUNCTION domxfer._transfer_out_warnings(
-	name text, expires_at timestamptz, uses_registrar_dns boolean, at timestamptz)
+	name text, sponsoring_registrar text, registered_at timestamptz,
+	expires_at timestamptz, last_transferred_at timestamptz,
+	late_renewed_at timestamptz, status domxfer.domain_status, unpaid boolean,
+	legal_hold boolean, holder_disputed boolean, contacts_complete boolean,
+	registrant_email_usable boolean, open_transfer_id bigint,
+	registrant_changed_at timestamptz, registrant_change_lock_opt_out boolean,
+	uses_registrar_dns boolean, at timestamptz)
 	RETURNS text[]
-	AS 'MODULE_PATHNAME', 'domxfer_transfer_out_warnings_columns'
+	AS 'MODULE_PATHNAME', 'domxfer_rules_warnings'
 	LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION domxfer._transfer_out_warnings(text, timestamptz, boolean, timestamptz) IS
-	'The transfer-out warning codes for a domain''s columns (the body of transfer_out_warnings)';
+COMMENT ON FUNCTION domxfer._transfer_out_warnings(text, text, timestamptz, timestamptz, timestamptz, timestamptz, domxfer.domain_status, boolean, boolean, boolean, boolean, boolean, bigint, timestamptz, boolean, boolean, timestamptz) IS
+	'The transfer-out warnings (text[]) for a domain''s columns: failing rules the TLD''s rule set demotes to warn, then uses_registrar_dns and expires_within_30_days (the body of transfer_out_warnings)';
 
 CREATE FUNCTION domxfer._transfer_window(
 	name text, registered_at timestamptz, expires_at timestamptz,
-	last_transferred_at timestamptz, late_renewed_at timestamptz)
+	last_transferred_at timestamptz, late_renewed_at timestamptz,
+	registrant_changed_at timestamptz, registrant_change_lock_opt_out boolean)
 	RETURNS tstzrange
-	AS 'MODULE_PATHNAME', 'domxfer_transfer_window_columns'
+	AS 'MODULE_PATHNAME', 'domxfer_rules_window'
 	LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION domxfer._transfer_window(text, timestamptz, timestamptz, timestamptz, timestamptz) IS
-	'The instants at which the time rules R2, R3, R4 and R6 hold for a domain''s columns (the body of transfer_window)';
+COMMENT ON FUNCTION domxfer._transfer_window(text, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, boolean) IS
+	'The instants (tstzrange) at which the blocking time rules among R2, R3, R4, R6 and R10 hold for a domain''s columns (the body of transfer_window)';
 
 CREATE FUNCTION domxfer.transfer_out_eligible(d domxfer.domains, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS boolean
@@ -66,9 +85,10 @@ CREATE FUNCTION domxfer.transfer_out_eligible(d domxfer.domains, at timestamptz 
 	RETURN domxfer._transfer_out_eligible(d.name, d.sponsoring_registrar,
 		d.registered_at, d.expires_at, d.last_transferred_at, d.late_renewed_at,
 		d.status, d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
-		d.registrant_email, d.open_transfer_id, at);
+		d.registrant_email_usable, d.open_transfer_id, d.registrant_changed_at,
+		d.registrant_change_lock_opt_out, at);
 COMMENT ON FUNCTION domxfer.transfer_out_eligible(domxfer.domains, timestamptz) IS
-	'True when the domain may be transferred out at the instant at: every rule R1-R9 holds (exactly when transfer_out_blockers is empty)';
+	'True (boolean) when the domain may be transferred out at the instant at: every rule R1-R11 that its TLD''s rule set makes a blocker holds (exactly when transfer_out_blockers is empty); 22008 for an infinite at, 55000 when domxfer.registrar_id is unset';
 
 CREATE FUNCTION domxfer.transfer_out_blockers(d domxfer.domains, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS text[]
@@ -76,24 +96,30 @@ CREATE FUNCTION domxfer.transfer_out_blockers(d domxfer.domains, at timestamptz 
 	RETURN domxfer._transfer_out_blockers(d.name, d.sponsoring_registrar,
 		d.registered_at, d.expires_at, d.last_transferred_at, d.late_renewed_at,
 		d.status, d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
-		d.registrant_email, d.open_transfer_id, at);
+		d.registrant_email_usable, d.open_transfer_id, d.registrant_changed_at,
+		d.registrant_change_lock_opt_out, at);
 COMMENT ON FUNCTION domxfer.transfer_out_blockers(domxfer.domains, timestamptz) IS
-	'The reason codes of the rules that fail at the instant at, in the order of the rules table; empty when the domain may be transferred out';
+	'The reason codes (text[]) of the blocking rules (per the TLD''s rule set, SPEC §1a) that fail at the instant at, in the order of the rules table; empty when the domain may be transferred out';
 
 CREATE FUNCTION domxfer.transfer_out_warnings(d domxfer.domains, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS text[]
 	LANGUAGE sql STABLE PARALLEL SAFE
-	RETURN domxfer._transfer_out_warnings(d.name, d.expires_at, d.uses_registrar_dns, at);
+	RETURN domxfer._transfer_out_warnings(d.name, d.sponsoring_registrar,
+		d.registered_at, d.expires_at, d.last_transferred_at, d.late_renewed_at,
+		d.status, d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
+		d.registrant_email_usable, d.open_transfer_id, d.registrant_changed_at,
+		d.registrant_change_lock_opt_out, d.uses_registrar_dns, at);
 COMMENT ON FUNCTION domxfer.transfer_out_warnings(domxfer.domains, timestamptz) IS
-	'Advice that never blocks a transfer: uses_registrar_dns (move DNS first), expires_within_30_days (fewer days than the policy recommends remain)';
+	'Advice that never blocks a transfer (text[]): the failing rules the TLD''s rule set demotes to warn, under their own reason codes in table order, then uses_registrar_dns (move DNS first) and expires_within_30_days (fewer days than the policy recommends remain)';
 
 CREATE FUNCTION domxfer.transfer_window(d domxfer.domains)
 	RETURNS tstzrange
 	LANGUAGE sql STABLE PARALLEL SAFE
 	RETURN domxfer._transfer_window(d.name, d.registered_at, d.expires_at,
-		d.last_transferred_at, d.late_renewed_at);
+		d.last_transferred_at, d.late_renewed_at, d.registrant_changed_at,
+		d.registrant_change_lock_opt_out);
 COMMENT ON FUNCTION domxfer.transfer_window(domxfer.domains) IS
-	'The span of instants at which the time rules R2, R3, R4 and R6 all hold: t <@ transfer_window(d) exactly when they hold at t; empty when never';
+	'The span of instants (tstzrange) at which the blocking time rules among R2, R3, R4, R6 and R10 all hold: t <@ transfer_window(d) exactly when they hold at t; empty when never, unbounded on a side no blocking rule limits';
 
 CREATE FUNCTION domxfer.transfer_out_blocker_mask(d domxfer.domains, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS integer
@@ -101,9 +127,10 @@ CREATE FUNCTION domxfer.transfer_out_blocker_mask(d domxfer.domains, at timestam
 	RETURN domxfer._transfer_out_blocker_mask(d.name, d.sponsoring_registrar,
 		d.registered_at, d.expires_at, d.last_transferred_at, d.late_renewed_at,
 		d.status, d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
-		d.registrant_email, d.open_transfer_id, at);
+		d.registrant_email_usable, d.open_transfer_id, d.registrant_changed_at,
+		d.registrant_change_lock_opt_out, at);
 COMMENT ON FUNCTION domxfer.transfer_out_blocker_mask(domxfer.domains, timestamptz) IS
-	'The failing rules as a bit mask: bit i (value 2^i) for the i-th reason code of domxfer.transfer_out_reason_codes()';
+	'The failing blocking rules as a bit mask (integer): bit i (value 2^i) for the i-th reason code of domxfer.transfer_out_reason_codes() (reason_codes.bit)';
 
 CREATE FUNCTION domxfer.transfer_out_reason_codes()
 	RETURNS text[]
@@ -112,9 +139,10 @@ CREATE FUNCTION domxfer.transfer_out_reason_codes()
 		'too_close_to_expiry', 'too_soon_after_transfer', 'transfer_prohibited',
 		'transfer_pending', 'deletion_pending', 'unpaid', 'legal_proceedings',
 		'holder_disputed', 'too_soon_after_late_renewal', 'contacts_incomplete',
-		'registrant_email_invalid', 'manual_process_required']::text[];
+		'registrant_email_invalid', 'manual_process_required',
+		'too_soon_after_registrant_change', 'operation_pending']::text[];
 COMMENT ON FUNCTION domxfer.transfer_out_reason_codes() IS
-	'Every transfer-out reason code, in the order of the rules table (R1 to R9)';
+	'Every transfer-out rule reason code (text[]), in the order of the rules table (R1 to R11; R10 and R11 after R9 so the bits of 0.1.0 keep their meaning); domxfer.reason_codes has their meanings';
 
 CREATE FUNCTION domxfer.transfer_out_eligible(name text, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS boolean

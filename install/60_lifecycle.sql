@@ -304,7 +304,8 @@ BEGIN
 				d.registered_at, d.expires_at, d.last_transferred_at, d.late_renewed_at,
 				d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
 				d.unpaid, d.legal_hold, d.holder_disputed, d.contacts_complete,
-				d.registrant_email, NULL, t.deadline) AS b(blockers)
+				d.registrant_email_usable, NULL, d.registrant_changed_at,
+				d.registrant_change_lock_opt_out, t.deadline) AS b(blockers)
 		 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
 		   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
 		 ORDER BY t.due_at, t.id

@@ -28,7 +28,7 @@ GRANT USAGE ON SCHEMA domxfer TO domxfer_reader;
 GRANT SELECT ON domxfer.domains, domxfer.tld_policy, domxfer.transfer_events, domxfer.holidays,
 	domxfer.overdue_manual_requests
 	TO domxfer_reader;
-GRANT SELECT ON domxfer.reason_codes TO domxfer_reader;
+GRANT SELECT ON domxfer.reason_codes, domxfer.rule_sets TO domxfer_reader;
 GRANT SELECT (id, domain_name, state, manual, gaining_registrar, created_at, requested_at, deadline,
 			  decided_at, outcome_reason, cancel_note, auth_code_issued_at, auth_code_expires_at,
 			  failed_attempts, documents_received_at, answer_deadline, due_at)
@@ -76,3 +76,11 @@ GRANT EXECUTE ON FUNCTION
 -- transfers and events still change only through the lifecycle functions.
 GRANT SELECT, INSERT, UPDATE, DELETE ON domxfer.tld_policy, domxfer.holidays, domxfer.domains TO domxfer_admin;
 GRANT SELECT ON domxfer.transfers, domxfer.transfer_events TO domxfer_admin;
+
+-- Rule sets and R10 (SPEC §1, §1a; install/35_rule_sets.sql)
+GRANT INSERT (registrant_changed_at, registrant_change_lock_opt_out),
+	  UPDATE (registrant_changed_at, registrant_change_lock_opt_out)
+	ON domxfer.domains TO domxfer_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON domxfer.rule_sets TO domxfer_admin;
+REVOKE EXECUTE ON FUNCTION domxfer.restore_shipped_rule_sets() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION domxfer.restore_shipped_rule_sets() TO domxfer_admin;

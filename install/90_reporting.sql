@@ -71,12 +71,12 @@ COMMENT ON COLUMN domxfer.eligibility.days_until_expiry IS 'Days (of 86,400 s) f
 COMMENT ON COLUMN domxfer.eligibility.last_transferred_at IS 'When the last successful registrar transfer took effect; NULL if never';
 COMMENT ON COLUMN domxfer.eligibility.late_renewed_at IS 'When the domain was last renewed after expiry or restored from redemption; NULL if never';
 COMMENT ON COLUMN domxfer.eligibility.eligible_now IS 'True when every rule R1-R9 holds now, i.e. blockers is empty';
-COMMENT ON COLUMN domxfer.eligibility.blockers IS 'Reason codes of the rules that fail now, in the order of the rules table; empty when eligible';
+COMMENT ON COLUMN domxfer.eligibility.blockers IS 'Reason codes of the blocking rules (per the TLD''s rule set) that fail now, in the order of the rules table; empty when eligible; meanings in domxfer.reason_codes';
 COMMENT ON COLUMN domxfer.eligibility.blockers_text IS 'blockers as one comma-separated text (empty string when eligible), for tools without array support';
 COMMENT ON COLUMN domxfer.eligibility.blocker_count IS 'How many rules fail now (0 when eligible)';
-COMMENT ON COLUMN domxfer.eligibility.warnings IS 'Warning codes that never block a transfer: uses_registrar_dns, expires_within_30_days';
+COMMENT ON COLUMN domxfer.eligibility.warnings IS 'Codes that never block a transfer: failing rules the TLD''s rule set demotes to warn, then uses_registrar_dns, expires_within_30_days';
 COMMENT ON COLUMN domxfer.eligibility.warnings_text IS 'warnings as one comma-separated text (empty string when none), for tools without array support';
-COMMENT ON COLUMN domxfer.eligibility.transfer_window IS 'The span of instants in which the time rules R2, R3, R4 and R6 all hold (tstzrange; empty when none); see window_start and window_end for tools without range support';
+COMMENT ON COLUMN domxfer.eligibility.transfer_window IS 'The span of instants in which the blocking time rules among R2, R3, R4, R6 and R10 all hold (tstzrange; empty when none, unbounded on a side no blocking rule limits); see window_start and window_end for tools without range support';
 COMMENT ON COLUMN domxfer.eligibility.window_start IS 'Start of transfer_window; NULL when the window is empty';
 COMMENT ON COLUMN domxfer.eligibility.window_start_inclusive IS 'True when window_start itself belongs to the window (R2''s "60 days or more"), false when only later instants do (R4''s and R6''s "more than") or the window is empty';
 COMMENT ON COLUMN domxfer.eligibility.window_end IS 'End of transfer_window; NULL when the window is empty';

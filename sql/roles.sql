@@ -112,6 +112,27 @@ SELECT pg_temp.try(format($$DELETE FROM domxfer.transfers WHERE id = %s$$, :app_
 SELECT pg_temp.try($$UPDATE domxfer.transfer_events SET actor = 'x'$$);
 RESET ROLE;
 
+-- rule sets and R10 (SPEC §1a): readers read the codes and the sets, the
+-- application keeps R10's columns, only the administrator changes rule sets
+SET ROLE domxfer_reader;
+SELECT pg_temp.try($$SELECT count(*) FROM domxfer.reason_codes$$) AS reason_codes,
+	   pg_temp.try($$SELECT count(*) FROM domxfer.rule_sets$$) AS rule_sets,
+	   pg_temp.try($$UPDATE domxfer.rule_sets SET effect = 'warn' WHERE code = 'unpaid'$$) AS write_rule_sets;
+SET ROLE domxfer_app;
+BEGIN;
+SELECT pg_temp.try($$UPDATE domxfer.domains SET registrant_changed_at = registered_at, registrant_change_lock_opt_out = true
+					 WHERE name LIKE 'lc-%'$$) AS r10_columns,
+	   pg_temp.try($$UPDATE domxfer.rule_sets SET effect = 'warn' WHERE code = 'unpaid'$$) AS write_rule_sets,
+	   pg_temp.try($$SELECT domxfer.restore_shipped_rule_sets()$$) AS restore;
+ROLLBACK;
+SET ROLE domxfer_admin;
+BEGIN;
+SELECT pg_temp.try($$UPDATE domxfer.rule_sets SET effect = 'warn' WHERE rule_set = 'registrar_policy' AND code = 'unpaid'$$) AS write_rule_sets,
+	   pg_temp.try($$SELECT domxfer.restore_shipped_rule_sets()$$) AS restore,
+	   pg_temp.try($$UPDATE domxfer.reason_codes SET meaning_en = 'x'$$) AS write_reason_codes;
+ROLLBACK;
+RESET ROLE;
+
 -- clean up
 SET session_replication_role = replica;
 DELETE FROM domxfer.transfer_events e USING domxfer.transfers t

@@ -367,11 +367,11 @@ SELECT d.name, domxfer.transfer_out_eligible(d, '2025-06-01 00:00+00') AS eligib
   FROM (VALUES ('missing.rules.example')) AS v(name)
   LEFT JOIN domxfer.domains d ON d.name = v.name;
 SELECT domxfer.transfer_out_eligible(ROW('ok.rules.example', 'regress-registrar', '2020-01-01', '2030-01-01',
-		   NULL, NULL, 'ok', NULL, false, false, true, 'a@b.cn', false, false, NULL)::domxfer.domains,
+		   NULL, NULL, 'ok', NULL, false, false, true, 'a@b.cn', false, false, NULL, NULL, false, true)::domxfer.domains,
 		   '2025-06-01 00:00+00') AS unpaid_unknown;
 -- infinite dates in a row built by hand (the table refuses them)
 SELECT domxfer.transfer_window(ROW('ok.rules.example', 'regress-registrar', '-infinity', '2030-01-01',
-		   NULL, NULL, 'ok', false, false, false, true, 'a@b.cn', false, false, NULL)::domxfer.domains);
+		   NULL, NULL, 'ok', false, false, false, true, 'a@b.cn', false, false, NULL, NULL, false, true)::domxfer.domains);
 -- registrar_id unset: R1 cannot be decided
 SET domxfer.registrar_id = '';
 SELECT domxfer.transfer_out_eligible(d, '2025-06-01 00:00+00') FROM domxfer.domains d WHERE name = 'ok.rules.example';

@@ -121,3 +121,84 @@ email_address_syntax_ok(const char *s, size_t len)
 		return false;
 	return dot_atom_ok(u, at) && domain_ok(u + at + 1, len - at - 1);
 }
+
+/* True when the code point cannot appear in a person's e-mail address. */
+static inline bool
+unusable_code_point(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0xa0))
+		return true;			/* C0, DEL, C1, U+00A0 */
+	switch (cp)
+	{
+		case 0x1680:
+		case 0x2028:
+		case 0x2029:
+		case 0x202f:
+		case 0x205f:
+		case 0x2060:
+		case 0x3000:
+		case 0xfeff:
+			return true;
+	}
+	if (cp >= 0x2000 && cp <= 0x200d)
+		return true;			/* U+2000-U+200A spaces, U+200B-U+200D */
+	if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe)
+		return true;			/* noncharacters */
+	return false;
+}
+
+/* True when s is clean UTF-8 text for an address (see email_syntax.h). */
+bool
+email_address_text_clean(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *) s;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		uint32_t	cp;
+		int			n;
+		uint32_t	min;
+
+		if (u[i] < 0x80)
+		{
+			if (unusable_code_point(u[i]))
+				return false;
+			i++;
+			continue;
+		}
+		if ((u[i] & 0xe0) == 0xc0)
+		{
+			cp = u[i] & 0x1f;
+			n = 1;
+			min = 0x80;
+		}
+		else if ((u[i] & 0xf0) == 0xe0)
+		{
+			cp = u[i] & 0x0f;
+			n = 2;
+			min = 0x800;
+		}
+		else if ((u[i] & 0xf8) == 0xf0)
+		{
+			cp = u[i] & 0x07;
+			n = 3;
+			min = 0x10000;
+		}
+		else
+			return false;
+		if (len - i < (size_t) n + 1)
+			return false;		/* truncated sequence */
+		for (int k = 1; k <= n; k++)
+		{
+			if ((u[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (u[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+			unusable_code_point(cp))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}

@@ -26,4 +26,14 @@
  */
 extern bool email_address_syntax_ok(const char *s, size_t len);
 
+/*
+ * True when the len octets at s are valid UTF-8 and contain no code point
+ * that cannot be part of an address typed or pasted by a person: C0 and C1
+ * controls, DEL, Unicode White_Space (U+0085, U+00A0, U+1680, U+2000-U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000), the zero-width characters
+ * U+200B-U+200D, U+2060 and U+FEFF, and the surrogates and noncharacters.
+ * (A no-break space pasted after an address is the typical case.)
+ */
+extern bool email_address_text_clean(const char *s, size_t len);
+
 #endif							/* EMAIL_SYNTAX_H */

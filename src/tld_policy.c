@@ -29,6 +29,7 @@
 #include "utils/snapmgr.h"
 
 #include "tld_policy.h"
+#include "transfer_rules.h"
 
 #define DEFAULT_TLD			"*"
 /* Longest TLD we can hold: one DNS label. */
@@ -50,8 +51,9 @@ static uint32 policy_slot_mask = 0;
 static TldPolicy default_policy;
 static bool policy_cache_valid = false;
 
-/* The table's OID, which the relcache callback watches. */
+/* The tables' OIDs, which the relcache callback watches. */
 static Oid	policy_relid = InvalidOid;
+static Oid	rule_sets_relid = InvalidOid;
 static bool policy_callback_registered = false;
 /* Bumped by every invalidation, to detect one that arrives during a load. */
 static uint64 policy_invalidations = 0;
@@ -82,7 +84,8 @@ tld_hash(const char *s, size_t len)
 static void
 tld_policy_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == policy_relid)
+	if (relid == InvalidOid || relid == policy_relid ||
+		(relid == rule_sets_relid && OidIsValid(relid)))
 	{
 		policy_cache_valid = false;
 		policy_invalidations++;
@@ -112,6 +115,111 @@ policy_attnum(Relation rel, const char *column)
 				 errmsg("column \"%s\" of table domxfer.tld_policy does not exist", column),
 				 errhint("Reinstall the extension domxfer.")));
 	return (AttrNumber) attnum;
+}
+
+/* One rule set's effects, folded into masks while the cache loads. */
+typedef struct RuleSetMasks
+{
+	char	   *name;
+	int32		block;
+	int32		warn;
+} RuleSetMasks;
+
+/*
+ * Reads domxfer.rule_sets into a list of RuleSetMasks (an empty list when
+ * the table does not exist: a 0.1.0 database whose library is already the
+ * new one). Every rule starts as 'block'; each row sets its code's effect.
+ */
+static List *
+rule_sets_load(Snapshot snapshot)
+{
+	List	   *sets = NIL;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att_set,
+				att_code,
+				att_effect;
+
+	rule_sets_relid = get_relname_relid("rule_sets", get_namespace_oid("domxfer", false));
+	if (!OidIsValid(rule_sets_relid))
+		return NIL;
+	rel = table_open(rule_sets_relid, AccessShareLock);
+	att_set = attnameAttNum(rel, "rule_set", false);
+	att_code = attnameAttNum(rel, "code", false);
+	att_effect = attnameAttNum(rel, "effect", false);
+	if (att_set == InvalidAttrNumber || att_code == InvalidAttrNumber ||
+		att_effect == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("table domxfer.rule_sets lacks a column the rule functions need"),
+				 errhint("Reinstall the extension domxfer.")));
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		char	   *set_name = TextDatumGetCString(slot_getattr(slot, att_set, &isnull));
+		char	   *code = TextDatumGetCString(slot_getattr(slot, att_code, &isnull));
+		char	   *effect = TextDatumGetCString(slot_getattr(slot, att_effect, &isnull));
+		int			bit = transfer_rule_bit(code);
+		RuleSetMasks *set = NULL;
+		ListCell   *lc;
+
+		if (bit < 0)
+			continue;			/* the table's CHECK admits only rule codes */
+		foreach(lc, sets)
+		{
+			RuleSetMasks *s = lfirst(lc);
+
+			if (strcmp(s->name, set_name) == 0)
+			{
+				set = s;
+				break;
+			}
+		}
+		if (set == NULL)
+		{
+			set = palloc(sizeof(RuleSetMasks));
+			set->name = set_name;
+			set->block = TR_ALL;
+			set->warn = 0;
+			sets = lappend(sets, set);
+		}
+		set->block &= ~(1 << bit);
+		set->warn &= ~(1 << bit);
+		if (strcmp(effect, "block") == 0)
+			set->block |= 1 << bit;
+		else if (strcmp(effect, "warn") == 0)
+			set->warn |= 1 << bit;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return sets;
+}
+
+/* Sets a policy's masks from its rule set (every rule blocks when unknown). */
+static void
+policy_apply_rule_set(TldPolicy *policy, const char *set_name, List *sets)
+{
+	ListCell   *lc;
+
+	policy->block = TR_ALL;
+	policy->warn = 0;
+	if (set_name == NULL)
+		return;
+	foreach(lc, sets)
+	{
+		RuleSetMasks *s = lfirst(lc);
+
+		if (strcmp(s->name, set_name) == 0)
+		{
+			policy->block = s->block;
+			policy->warn = s->warn;
+			return;
+		}
+	}
 }
 
 /* Puts one row into the open-addressing table (the TLD is already copied). */
@@ -145,8 +253,11 @@ tld_policy_cache_load(void)
 				att_transfer,
 				att_late_renewal,
 				att_warning,
-				att_manual;
+				att_manual,
+				att_registrant_change,
+				att_rule_set;
 	List	   *rows = NIL;
+	List	   *sets;
 	ListCell   *lc;
 	bool		have_default = false;
 	uint32		nslots = 8;
@@ -181,8 +292,12 @@ tld_policy_cache_load(void)
 	att_late_renewal = policy_attnum(rel, "min_days_after_late_renewal");
 	att_warning = policy_attnum(rel, "expiry_warning_days");
 	att_manual = policy_attnum(rel, "manual_process");
+	/* absent in a 0.1.0 database: R10's default and registrar_policy apply */
+	att_registrant_change = attnameAttNum(rel, "min_days_after_registrant_change", false);
+	att_rule_set = attnameAttNum(rel, "rule_set", false);
 
 	snapshot = RegisterSnapshot(GetCatalogSnapshot(policy_relid));
+	sets = rule_sets_load(snapshot);
 	scan = table_beginscan(rel, snapshot, 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
@@ -202,6 +317,15 @@ tld_policy_cache_load(void)
 		entry->policy.expiry_warning = slot_days_as_usecs(slot, att_warning);
 		d = slot_getattr(slot, att_manual, &isnull);
 		entry->policy.manual_process = !isnull && DatumGetBool(d);
+		if (att_registrant_change != InvalidAttrNumber)
+			entry->policy.after_registrant_change =
+				slot_days_as_usecs(slot, att_registrant_change);
+		else
+			entry->policy.after_registrant_change = (int64) 60 * USECS_PER_DAY;
+		d = (att_rule_set != InvalidAttrNumber) ?
+			slot_getattr(slot, att_rule_set, &isnull) : (isnull = true, (Datum) 0);
+		policy_apply_rule_set(&entry->policy,
+							  isnull ? NULL : TextDatumGetCString(d), sets);
 		if (strcmp(entry->tld, DEFAULT_TLD) == 0)
 		{
 			default_policy = entry->policy;

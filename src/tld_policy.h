@@ -6,6 +6,9 @@
  * so they read the policy numbers from this cache, never from the table.
  * The cache is loaded on first use and dropped whenever the table changes
  * (its statement trigger sends a relcache invalidation for the table).
+ * The rule set a TLD names (domxfer.rule_sets, SPEC §1a) is folded into two
+ * bit masks per TLD, so rule effects cost nothing extra per row; rule_sets
+ * has the same trigger. A rule without a row in its TLD's rule set blocks.
  */
 #ifndef TLD_POLICY_H
 #define TLD_POLICY_H
@@ -20,7 +23,10 @@ typedef struct TldPolicy
 	int64		after_transfer;			/* R4: min_days_after_transfer */
 	int64		after_late_renewal;		/* R6: min_days_after_late_renewal */
 	int64		expiry_warning;			/* expiry_warning_days */
+	int64		after_registrant_change;	/* R10: min_days_after_registrant_change */
 	bool		manual_process;			/* R9 */
+	int32		block;					/* TR_* bits whose effect is 'block' */
+	int32		warn;					/* TR_* bits whose effect is 'warn' */
 } TldPolicy;
 
 /*

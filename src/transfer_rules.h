@@ -22,7 +22,13 @@
 #define TR_CONTACTS_INCOMPLETE			(1 << 11)	/* R7 */
 #define TR_REGISTRANT_EMAIL_INVALID		(1 << 12)	/* R8 */
 #define TR_MANUAL_PROCESS_REQUIRED		(1 << 13)	/* R9 */
-#define TR_NRULES						14
+/* added in 0.2.0, after R9, so the bits above keep their meaning */
+#define TR_TOO_SOON_AFTER_REGISTRANT_CHANGE	(1 << 14)	/* R10 */
+#define TR_OPERATION_PENDING			(1 << 15)	/* R11 */
+#define TR_NRULES						16
+#define TR_ALL							((1 << TR_NRULES) - 1)
+/* the rules of 0.1.0 (R1-R9), which its C functions still evaluate */
+#define TR_RULES_0_1					((1 << 14) - 1)
 
 /* Warnings, reported separately and never blocking. */
 #define TW_USES_REGISTRAR_DNS			(1 << 0)
@@ -32,5 +38,8 @@
 /* Reason codes, indexed by bit number. */
 extern const char *const transfer_rule_codes[TR_NRULES];
 extern const char *const transfer_warning_codes[TW_NWARNINGS];
+
+/* The bit number of a rule's reason code, or -1 when it is not one. */
+extern int	transfer_rule_bit(const char *code);
 
 #endif							/* TRANSFER_RULES_H */

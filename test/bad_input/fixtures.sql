@@ -18,7 +18,8 @@ SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 da
 					'bi-cancelled.example', 'bi-rejected.example', 'bi-expired.example',
 					'bi-manual.hk', 'bi-manual-docs.hk', 'bi-free.hk', 'xn--fiq228c.xn--j6w193g']) AS n;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('bi-young.example', 'tap-registrar', now() - interval '10 days', now() + interval '355 days', 'holder@example.org'),
+VALUES ('bi-renewing.example', 'tap-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org'),
+	   ('bi-young.example', 'tap-registrar', now() - interval '10 days', now() + interval '355 days', 'holder@example.org'),
 	   ('bi-other.example', 'other-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org');
 
 -- final states decided as of a future instant (deciding all that is due by
@@ -49,6 +50,8 @@ INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-01', '*', 'New Ye
 
 SELECT string_agg(name || '=' || id, ' ' ORDER BY name) AS fixtures FROM bad_input.fixture;
 
+UPDATE domxfer.domains SET status = 'pendingRenew' WHERE name = 'bi-renewing.example';
+
 -- a domains row that is not in the table (for the rule functions), with any
 -- values the table's constraints would refuse
 CREATE FUNCTION bad_input.row(name text, registered_at timestamptz, expires_at timestamptz,
@@ -58,7 +61,8 @@ CREATE FUNCTION bad_input.row(name text, registered_at timestamptz, expires_at t
 RETURNS domxfer.domains
 LANGUAGE sql IMMUTABLE
 RETURN ROW(name, sponsoring_registrar, registered_at, expires_at, last_transferred_at, late_renewed_at,
-		   status, false, false, false, true, registrant_email, false, false, NULL)::domxfer.domains;
+		   status, false, false, false, true, registrant_email, false, false, NULL,
+		   NULL, false, domxfer._email_usable(registrant_email))::domxfer.domains;
 GRANT USAGE ON SCHEMA bad_input TO PUBLIC;
 GRANT EXECUTE ON FUNCTION bad_input.row TO PUBLIC;
 
