@@ -86,8 +86,10 @@ SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('gd-renamed.guards.exam
 SELECT domxfer.cancel_transfer_out(:gd_id) IS NOT NULL AS cancelled;
 
 -- 4. the reserved test TLD with a delay in minutes; real TLDs keep 5-7 days
+\set VERBOSITY terse
 INSERT INTO domxfer.tld_policy (tld, test_auto_approve_minutes) VALUES ('com', 1);
 \echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 INSERT INTO domxfer.tld_policy (tld, test_auto_approve_minutes) VALUES ('TEST', 2) RETURNING tld, auto_approve_days, test_auto_approve_minutes;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 VALUES ('gd-quick.TEST', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'h@example.net');
