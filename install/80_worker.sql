@@ -20,10 +20,12 @@ LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED ROWS 1;
 
 COMMENT ON FUNCTION domxfer.worker_status() IS
 'One row describing the background worker that decides transfers at their deadline: '
-'state (not loaded, not started, standby, starting, running, extension not installed, database missing, restarting, stopped), '
-'pid, database, started_at, last_run_at (start of the last pass), next_due_at (earliest deadline of an open transfer, as of the last pass), '
-'decided_total and failed_total (since the server started), last_error and last_error_at, '
-'and the naptime_ms and batch_size the worker currently uses';
+'state (text: not loaded, not started, standby, starting, running, extension not installed, database missing, connections not allowed, restarting, stopped; '
+'or a database-wide condition the worker waits out, still connected: read only, disk full, out of memory, too many connections, insufficient resources, '
+'lock not available, canceled, cannot connect now, permission denied, operator intervention, system error, connection failure, invalid transaction state, error), '
+'pid (integer), database (text), started_at, last_run_at (timestamptz, start of the last successful pass), next_due_at (timestamptz, earliest deadline of an open transfer, as of the last pass), '
+'decided_total and failed_total (bigint, since the server started), last_error (text, the last error; NULL again once a pass succeeds with no transfer set aside) and last_error_at (timestamptz, when the last error happened, kept), '
+'and the naptime_ms (integer, ms) and batch_size (integer, transfers per transaction) the worker currently uses. Raises nothing; SPEC section 5';
 
 REVOKE ALL ON FUNCTION domxfer.worker_status() FROM PUBLIC;
 -- monitoring is reporting: domxfer_reader (and so domxfer_app, domxfer_admin)

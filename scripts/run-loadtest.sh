@@ -11,6 +11,16 @@
 # fails the run (exit status 1).
 #
 #   steady: one uninterrupted pgbench run.
+#   burst:  a portfolio burst: the holder asks for the codes of
+#           LOADTEST_BURST_DOMAINS (2000) domains, then LOADTEST_BURST_CLIENTS
+#           (32) clients send the right code of each, each in its own
+#           transaction, with LOADTEST_BURST_WRONG (40) wrong codes from 2
+#           more clients, on a server with max_worker_processes =
+#           LOADTEST_BURST_MAX_WORKER_PROCESSES (8, PostgreSQL's default);
+#           then invariants.sql and burst_invariants.sql (every right code
+#           accepted, none refused as busy, wrong codes counted exactly),
+#           and the figures against pgbench's TPC-B at the same client count
+#           on the same server (LOADTEST_TPCB_SECONDS, 10).
 #   crash:  pgbench rounds; every 12-18 s one process gets kill -9 (in turn:
 #           the domxfer worker, a random application backend, a domxfer side
 #           transaction worker or else an application backend); the postmaster
@@ -18,14 +28,18 @@
 #           and the next round starts.
 #
 # Settings (environment): LOADTEST_SECONDS (180, per phase),
-# LOADTEST_PHASES ("steady crash"), LOADTEST_CLIENTS (16),
+# LOADTEST_PHASES ("steady burst crash"), LOADTEST_CLIENTS (16),
 # LOADTEST_ELIGIBLE (20000), LOADTEST_INELIGIBLE (2000), LOADTEST_HK (500).
 . "$(dirname "$0")/common.sh"
 
 hold_domxfer_lock "$0" "$@"
 
 DURATION=${LOADTEST_SECONDS:-180}
-PHASES=${LOADTEST_PHASES:-steady crash}
+PHASES=${LOADTEST_PHASES:-steady burst crash}
+BURST=${LOADTEST_BURST_DOMAINS:-2000}
+BURST_CLIENTS=${LOADTEST_BURST_CLIENTS:-32}
+BURST_WRONG=${LOADTEST_BURST_WRONG:-40}
+TPCB_SECONDS=${LOADTEST_TPCB_SECONDS:-10}
 CLIENTS=${LOADTEST_CLIENTS:-16}
 ELIGIBLE=${LOADTEST_ELIGIBLE:-20000}
 INELIGIBLE=${LOADTEST_INELIGIBLE:-2000}
@@ -238,6 +252,69 @@ phase_steady() {
 	check_pgbench "$RUN/app.1.err" steady
 	check_pgbench "$RUN/admin.1.err" steady
 	finish_phase steady 0 "$secs"
+}
+
+# Latency percentiles (ms) of pgbench --log files: "n p50 p99 max".
+latency_ms() {	# latency_ms FILES...
+	cat "$@" 2>/dev/null | awk '{print $3}' | sort -n |
+		awk '{v[NR] = $1} END {if (!NR) {print "0 0 0 0"; exit}
+			p50 = v[int((NR + 1) / 2)]; i = int(NR * 0.99); if (i < 1) i = 1
+			printf "%d %.1f %.1f %.1f\n", NR, p50 / 1000, v[i] / 1000, v[NR] / 1000}'
+}
+
+phase_burst() {
+	echo "== portfolio burst: $BURST domains, right codes from $BURST_CLIENTS clients, $BURST_WRONG wrong codes," \
+		"max_worker_processes = ${LOADTEST_BURST_MAX_WORKER_PROCESSES:-8}"
+	LOADTEST_MAX_WORKER_PROCESSES=${LOADTEST_BURST_MAX_WORKER_PROCESSES:-8} setup_phase burst
+	# the holder asks for every code of the portfolio, each in its own transaction
+	psql_su -c "
+DO \$\$
+BEGIN
+	FOR n IN 1 .. $BURST LOOP
+		INSERT INTO loadtest.portfolio SELECT n, r.transfer_id, r.auth_code
+		  FROM loadtest.request_for_receive(n) AS r WHERE r.transfer_id > 0;
+		COMMIT;
+	END LOOP;
+END
+\$\$"
+	local n_portfolio per_client t0 secs
+	n_portfolio=$(psql_su -c "SELECT count(*) FROM loadtest.portfolio")
+	per_client=$(( (n_portfolio + BURST_CLIENTS - 1) / BURST_CLIENTS ))
+	(cd "$RUN" && as_run_user pgbench -n -c 2 -t $(( (BURST_WRONG + 1) / 2 )) -f "$WORK/scripts/burst_wrong_code.sql" \
+		--host="$DATA" --port="$PORT" -U loadtest_app "$DB" >"$RUN/wrong.out" 2>"$RUN/wrong.err") &
+	local wrong_pid=$!
+	: >"$RUN/admin.1.out"
+	t0=$(date +%s.%N)
+	(cd "$RUN" && as_run_user pgbench -n -c "$BURST_CLIENTS" -j 2 -t "$per_client" -f "$WORK/scripts/burst_receive.sql" \
+		--log --log-prefix=burst --host="$DATA" --port="$PORT" -U loadtest_app "$DB" \
+		>"$RUN/app.1.out" 2>"$RUN/app.1.err") || fail "pgbench (burst) exited with status $?"
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
+	wait "$wrong_pid" || fail "pgbench (wrong codes) exited with status $?"
+	check_pgbench "$RUN/app.1.err" steady
+	check_pgbench "$RUN/wrong.err" steady
+	local out
+	out=$(psql_su -F ' | ' -f "$WORK/scripts/burst_invariants.sql") || fail "burst: the invariant queries failed"
+	echo "$out"
+	[ -z "$(awk -F ' [|] ' '$2 != 0' <<<"$out")" ] || fail "burst: portfolio invariants breached"
+	local n p50 p99 max accepted busy wrong counted tps
+	read -r n p50 p99 max < <(latency_ms "$RUN"/burst.*)
+	read -r accepted busy < <(psql_su -F ' ' -c "SELECT count(*) FILTER (WHERE outcome = 'ok'), count(*) FILTER (WHERE outcome LIKE 'busy%')
+	  FROM loadtest.op_log WHERE op = 'receive_right_code'")
+	read -r wrong counted < <(psql_su -F ' ' -c "SELECT count(*) FILTER (WHERE op = 'receive_wrong_code'),
+	  (SELECT sum(t.failed_attempts) FROM loadtest.portfolio p JOIN domxfer.transfers t ON t.id = p.transfer_id)
+	  FROM loadtest.op_log")
+	# the floor: pgbench's TPC-B at the same client count, same server, same run
+	as_run_user psql -X -q --host="$DATA" --port="$PORT" -U postgres -d postgres -c "CREATE DATABASE tpcb"
+	as_run_user pgbench -i -q -s "$BURST_CLIENTS" --host="$DATA" --port="$PORT" -U postgres tpcb >/dev/null 2>&1
+	tps=$(as_run_user pgbench -n -c "$BURST_CLIENTS" -j 2 -T "$TPCB_SECONDS" --host="$DATA" --port="$PORT" -U postgres tpcb 2>/dev/null |
+		awk '/^tps = / {printf "%.0f", $3}')
+	awk -v n="$n_portfolio" -v c="$BURST_CLIENTS" -v s="$secs" -v acc="$accepted" -v busy="$busy" -v p50="$p50" -v p99="$p99" \
+		-v max="$max" -v wrong="$wrong" -v counted="$counted" -v tps="$tps" 'BEGIN {
+		printf "burst: %d right codes from %d clients in %.2f s: %d accepted, %d refused as busy; %.0f receives/s\n", n, c, s, acc, busy, n / s
+		printf "burst: receive latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; wrong codes sent %d, counted %d\n", p50, p99, max, wrong, counted
+		printf "burst: pgbench TPC-B at %d clients on the same server: %d tps; receives/s against it: %.3f (issue 12 target >= 0.3)\n", c, tps, (tps ? n / s / tps : 0)
+	}'
+	finish_phase burst 0 "$secs"
 }
 
 # The pid to kill -9 in round n: the worker, an application backend, a side

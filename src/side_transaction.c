@@ -19,6 +19,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -148,12 +149,22 @@ side_varlena(const void *data, int32 len)
 static void
 side_query(SideRequest *request, const char *query, int nargs, Oid *argtypes, Datum *args)
 {
+	SPIPlanPtr	plan;
 	int			ret;
 	bool		isnull;
 	Datum		value;
 
 	pgstat_report_activity(STATE_RUNNING, query);
-	ret = SPI_execute_with_args(query, nargs, argtypes, args, NULL, false, 1);
+
+	/*
+	 * A generic plan, so that the arguments (an auth code among them) stay
+	 * $n parameters and are not folded into the plan as constants, which
+	 * auto_explain.log_verbose would print into the server log.
+	 */
+	plan = SPI_prepare_cursor(query, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare domxfer side transaction query: %s", SPI_result_code_string(SPI_result));
+	ret = SPI_execute_plan(plan, args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "domxfer side transaction query failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)

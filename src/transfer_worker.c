@@ -19,11 +19,20 @@
  * time stamp (and sets the worker's latch), see domxfer_worker_note_due().
  * Only every FULL_CHECK_NAPTIMES does it look at the database regardless,
  * for deadlines written with triggers disabled.
+ *
+ * Errors come in two kinds.  One transfer's error (a trigger, a constraint)
+ * sets that transfer aside and the others go on.  An error of the whole
+ * database (read-only transactions, disk full, out of memory, a lock
+ * timeout, a cancel...) is a state, not a crash: the worker stays connected,
+ * shows the condition in worker_status(), logs one line when it starts and
+ * one when it ends, and retries with a growing latch wait (at once after a
+ * SIGHUP, which is how such a setting is usually lifted).
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -44,6 +53,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -60,6 +70,9 @@
 #define RETRY_NAPTIMES		10
 #define RETRY_MAX_MS		(600 * 1000)
 
+/* Waits between tries while a database-wide condition lasts: naptime, doubled up to this. */
+#define CONDITION_MAX_MS	(30 * 1000)
+
 /* Idle, the worker still runs a pass every this many naptimes. */
 #define FULL_CHECK_NAPTIMES	60
 
@@ -72,6 +85,7 @@ typedef struct WorkerShared
 	slock_t		mutex;
 	pid_t		pid;				/* 0 when no worker process runs */
 	bool		database_missing;	/* last connection attempt found no db */
+	bool		database_closed;	/* ... or one that refuses connections */
 	char		state[STATE_LEN];
 	char		database[NAMEDATALEN];
 	TimestampTz started_at;
@@ -246,6 +260,9 @@ worker_emit_log(ErrorData *edata)
 		worker_shared->last_error_at = GetCurrentTimestamp();
 		if (edata->sqlerrcode == ERRCODE_UNDEFINED_DATABASE)
 			worker_shared->database_missing = true;
+		/* FATAL at connection time: datallowconn is false */
+		if (edata->elevel >= FATAL && edata->sqlerrcode == ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE)
+			worker_shared->database_closed = true;
 		SpinLockRelease(&worker_shared->mutex);
 	}
 	if (prev_emit_log_hook)
@@ -288,28 +305,51 @@ sleep_on_latch(long timeout_ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* Whether domxfer.database exists and accepts connections; false if not. */
+static bool
+database_connectable(bool *exists)
+{
+	HeapTuple	tuple;
+	bool		allowed = false;
+
+	*exists = false;
+	tuple = SearchSysCache1(DATABASEOID,
+							ObjectIdGetDatum(get_database_oid(domxfer_database, true)));
+	if (HeapTupleIsValid(tuple))
+	{
+		*exists = true;
+		allowed = ((Form_pg_database) GETSTRUCT(tuple))->datallowconn;
+		ReleaseSysCache(tuple);
+	}
+	return allowed;
+}
+
 /*
- * Waits, connected to no database, until domxfer.database exists; then exits
- * so that the postmaster restarts the worker, which connects to it.  This way
- * a missing database costs one FATAL in the log, not one per restart.
+ * Waits, connected to no database, until domxfer.database exists and
+ * accepts connections (ALTER DATABASE ... ALLOW_CONNECTIONS); then exits so
+ * that the postmaster restarts the worker, which connects to it.  This way
+ * a missing or closed database costs one FATAL in the log, not one per
+ * restart.
  */
 static void
 wait_for_database(void)
 {
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	set_state("database missing");
 	for (;;)
 	{
 		bool		exists;
+		bool		allowed;
 
 		reload_settings_if_asked();
 		StartTransactionCommand();
-		exists = OidIsValid(get_database_oid(domxfer_database, true));
+		allowed = database_connectable(&exists);
 		CommitTransactionCommand();
-		if (exists)
+		set_state(exists ? "connections not allowed" : "database missing");
+		if (allowed)
 		{
 			SpinLockAcquire(&worker_shared->mutex);
 			worker_shared->database_missing = false;
+			worker_shared->database_closed = false;
 			SpinLockRelease(&worker_shared->mutex);
 			proc_exit(1);
 		}
@@ -576,6 +616,152 @@ abandon_pass(int64 transfer_id, MemoryContext keep_cxt)
 }
 
 /*
+ * The state word of an error that no single transfer causes (the database
+ * or the server is in some condition), NULL for one that a transfer's data,
+ * a trigger or a constraint may cause.
+ */
+static const char *
+database_wide_condition(int sqlerrcode)
+{
+	switch (sqlerrcode)
+	{
+		case ERRCODE_READ_ONLY_SQL_TRANSACTION:
+			return "read only";
+		case ERRCODE_DISK_FULL:
+			return "disk full";
+		case ERRCODE_OUT_OF_MEMORY:
+			return "out of memory";
+		case ERRCODE_TOO_MANY_CONNECTIONS:
+			return "too many connections";
+		case ERRCODE_LOCK_NOT_AVAILABLE:
+			return "lock not available";
+		case ERRCODE_QUERY_CANCELED:
+			return "canceled";
+		case ERRCODE_CANNOT_CONNECT_NOW:
+			return "cannot connect now";
+		case ERRCODE_INSUFFICIENT_PRIVILEGE:
+			return "permission denied";
+		case ERRCODE_UNDEFINED_DATABASE:
+			return "database missing";
+	}
+	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
+	{
+		case ERRCODE_INSUFFICIENT_RESOURCES:
+			return "insufficient resources";
+		case ERRCODE_OPERATOR_INTERVENTION:
+			return "operator intervention";
+		case ERRCODE_SYSTEM_ERROR:
+			return "system error";
+		case ERRCODE_CONNECTION_EXCEPTION:
+			return "connection failure";
+		case ERRCODE_INVALID_TRANSACTION_STATE:
+			return "invalid transaction state";
+	}
+	/* class 40 (a deadlock, a serialization failure) is transient: the batch path retries */
+	return NULL;
+}
+
+/* The database-wide condition the worker is waiting out, "" if none. */
+static char condition[STATE_LEN] = "";
+static int	condition_tries = 0;
+
+/* How long to wait before the next try: naptime, doubling, at most CONDITION_MAX_MS. */
+static long
+condition_wait_ms(void)
+{
+	int64		wait_ms = domxfer_naptime_ms;
+
+	for (int i = 1; i < condition_tries && wait_ms < CONDITION_MAX_MS; i++)
+		wait_ms *= 2;
+	return (long) Min(wait_ms, (int64) CONDITION_MAX_MS);
+}
+
+/*
+ * After a pass failed with an error no transfer was blamed for: rolls back,
+ * shows the condition as the worker's state and in last_error, and logs it
+ * once when it starts (or changes), not at every try.
+ */
+static void
+enter_condition(MemoryContext keep_cxt)
+{
+	ErrorData  *edata;
+	const char *state;
+
+	MemoryContextSwitchTo(keep_cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextSwitchTo(keep_cxt);
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	state = database_wide_condition(edata->sqlerrcode);
+	if (state == NULL)
+		state = "error";
+	record_error(edata->message);
+	if (strcmp(state, condition) != 0)
+	{
+		ereport(WARNING,
+				(errmsg("domxfer worker is waiting: %s", state),
+				 errdetail("Deciding due transfers failed with SQLSTATE %s: %s",
+						   unpack_sql_state(edata->sqlerrcode), edata->message),
+				 errhint("The worker stays connected and tries again, at once after a configuration reload and otherwise at growing intervals of up to %d s; worker_status() shows the condition.",
+						 CONDITION_MAX_MS / 1000)));
+		strlcpy(condition, state, STATE_LEN);
+		condition_tries = 0;
+	}
+	condition_tries++;
+	set_state(state);
+	FreeErrorData(edata);
+}
+
+/* A pass succeeded: the condition, if any, is over (logged once). */
+static void
+leave_condition(void)
+{
+	if (condition[0] == '\0')
+		return;
+	ereport(LOG,
+			(errmsg("domxfer worker resumes: \"%s\" is over after %d tries", condition, condition_tries)));
+	condition[0] = '\0';
+	condition_tries = 0;
+}
+
+/* Clears last_error once nothing fails any more; last_error_at stays. */
+static void
+clear_error(void)
+{
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->last_error[0] = '\0';
+	SpinLockRelease(&worker_shared->mutex);
+}
+
+/*
+ * While the worker waits out "read only": true when the read-only default
+ * came from ALTER DATABASE or ALTER ROLE ... SET and that setting has been
+ * removed or turned off since the worker connected.  Such settings apply at
+ * connection time only, so the worker must reconnect to see the change.
+ */
+static bool
+read_only_setting_lifted(void)
+{
+	bool		isnull;
+	Datum		lifted;
+
+	if (SPI_execute("SELECT s.source IN ('database', 'user', 'database user') AND NOT EXISTS ("
+					"  SELECT FROM pg_catalog.pg_db_role_setting r, pg_catalog.unnest(r.setconfig) AS c(setting)"
+					"   WHERE r.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d"
+					"                                WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()))"
+					"     AND r.setrole IN (0, (SELECT a.oid FROM pg_catalog.pg_roles a"
+					"                            WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER))"
+					"     AND pg_catalog.lower(c.setting) OPERATOR(pg_catalog.~) '^default_transaction_read_only=(on|true|yes|1|t|y)$')"
+					"  FROM pg_catalog.pg_settings s WHERE s.name OPERATOR(pg_catalog.=) 'default_transaction_read_only'",
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	lifted = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return !isnull && DatumGetBool(lifted);
+}
+
+/*
  * One pass, one transaction: find the earliest deadline, and if something
  * is due, decide a batch and look again.
  *
@@ -584,11 +770,11 @@ abandon_pass(int64 transfer_id, MemoryContext keep_cxt)
  * and more than 64 subtransactions overflow every snapshot's subxid cache;
  * both made the catch-up several times slower.  A failing row instead rolls
  * the batch back, is set aside, and the next pass redoes the rest, so one bad
- * row still never stops the others.  An error that no row caused ends the
- * worker (FATAL) and the postmaster restarts it.
+ * row still never stops the others.  An error that no row caused, or one
+ * of the whole database, is raised to the main loop (enter_condition).
  */
 static PassResult
-run_one_pass(MemoryContext keep_cxt)
+run_one_pass(MemoryContext keep_cxt, bool more_due)
 {
 	PassResult	pass = {0};
 	volatile int64 deciding = 0;
@@ -611,8 +797,21 @@ run_one_pass(MemoryContext keep_cxt)
 	{
 		SPI_connect();
 		PushActiveSnapshot(GetTransactionSnapshot());
+		if (strcmp(condition, "read only") == 0 && read_only_setting_lifted())
+		{
+			ereport(LOG,
+					(errmsg("domxfer worker reconnects: the read-only setting of its database or role was lifted")));
+			proc_exit(1);
+		}
 		pass.batch_at = GetCurrentTimestamp();
-		pass.next_due_at = query_next_due_at();
+
+		/*
+		 * Catching up (the last batch was full), the earliest deadline is
+		 * known to have come, and is looked up only once a batch is not full:
+		 * until VACUUM, that lookup steps over the index entries of every
+		 * transfer decided so far, and was a sixth of the catch-up's time.
+		 */
+		pass.next_due_at = more_due ? pass.batch_at : query_next_due_at();
 		if (pass.next_due_at != 0 && pass.next_due_at <= pass.batch_at)
 		{
 			pgstat_report_activity(STATE_RUNNING, "domxfer worker: deciding due transfers");
@@ -623,7 +822,7 @@ run_one_pass(MemoryContext keep_cxt)
 			}
 			else
 				decide_due_set(&pass, &deciding);
-			pass.next_due_at = query_next_due_at();
+			pass.next_due_at = pass.batch_was_full ? pass.batch_at : query_next_due_at();
 		}
 		SPI_finish();
 		PopActiveSnapshot();
@@ -635,7 +834,7 @@ run_one_pass(MemoryContext keep_cxt)
 		PassResult	failed = {.extension_installed = true, .row_failed = true};
 
 		MemoryContextSwitchTo(keep_cxt);
-		if (deciding == 0 || geterrcode() == ERRCODE_QUERY_CANCELED)
+		if (deciding == 0 || database_wide_condition(geterrcode()) != NULL)
 			PG_RE_THROW();
 		abandon_pass(deciding, keep_cxt);
 		return failed;
@@ -648,7 +847,9 @@ run_one_pass(MemoryContext keep_cxt)
 	SpinLockAcquire(&worker_shared->mutex);
 	worker_shared->decided_total += pass.decided;
 	worker_shared->last_run_at = pass.batch_at;
-	worker_shared->next_due_at = pass.next_due_at;
+	/* while catching up, the last deadline looked up stays on show */
+	if (!pass.batch_was_full)
+		worker_shared->next_due_at = pass.next_due_at;
 	if (pass.next_due_at != 0)
 		worker_shared->wake_at = Min(worker_shared->wake_at, pass.next_due_at);
 	SpinLockRelease(&worker_shared->mutex);
@@ -684,6 +885,25 @@ sleep_ms_until_wake(TimestampTz now)
 	return (long) Min((wake_at - now + 999) / 1000, (int64) domxfer_naptime_ms);
 }
 
+/* Runs one pass; false (the condition entered) if it raised an error. */
+static bool
+try_one_pass(MemoryContext pass_cxt, bool more_due, PassResult *result)
+{
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		*result = run_one_pass(pass_cxt, more_due);
+	}
+	PG_CATCH();
+	{
+		enter_condition(pass_cxt);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
 /* The worker process: decides due transfers until told to stop. */
 void
 domxfer_worker_main(Datum main_arg)
@@ -705,7 +925,7 @@ domxfer_worker_main(Datum main_arg)
 	worker_shared->next_due_at = 0;
 	strlcpy(worker_shared->state, "starting", STATE_LEN);
 	strlcpy(worker_shared->database, domxfer_database, NAMEDATALEN);
-	database_missing = worker_shared->database_missing;
+	database_missing = worker_shared->database_missing || worker_shared->database_closed;
 	SpinLockRelease(&worker_shared->mutex);
 	on_shmem_exit(worker_on_exit, (Datum) 0);
 	prev_emit_log_hook = emit_log_hook;
@@ -729,13 +949,26 @@ domxfer_worker_main(Datum main_arg)
 		reload_settings_if_asked();
 
 		now = GetCurrentTimestamp();
-		if (first || pass_is_due(&last, last_pass_at, now))
+		if (first || condition[0] != '\0' || pass_is_due(&last, last_pass_at, now))
 		{
+			PassResult	result = {0};
+			bool		failed;
+
 			MemoryContextSwitchTo(pass_cxt);
-			last = run_one_pass(pass_cxt);
-			set_state(last.extension_installed ? "running" : "extension not installed");
+			failed = !try_one_pass(pass_cxt, last.batch_was_full && !last.row_failed, &result);
 			MemoryContextSwitchTo(TopMemoryContext);
 			MemoryContextReset(pass_cxt);
+			if (failed)
+			{
+				/* a quiet wait; a SIGHUP or a commit's wake-up sets the latch */
+				sleep_on_latch(condition_wait_ms());
+				continue;
+			}
+			last = result;
+			leave_condition();
+			set_state(last.extension_installed ? "running" : "extension not installed");
+			if (!last.row_failed && failed_count == 0)
+				clear_error();
 			last_pass_at = now = GetCurrentTimestamp();
 			if (last.row_failed || last.batch_was_full)
 				continue;

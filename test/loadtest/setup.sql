@@ -352,3 +352,65 @@ GRANT USAGE ON SCHEMA loadtest TO loadtest_app;
 GRANT INSERT ON loadtest.op_log TO loadtest_app;
 
 VACUUM ANALYZE;
+
+-- Portfolio burst (phase "burst" of scripts/run-loadtest.sh): the holder of
+-- many domains asks for all their codes at once (loadtest.portfolio, filled
+-- by the phase), then the gaining registrar sends the right code of each,
+-- each in its own transaction, from many clients at once, with a few wrong
+-- codes among them. A refusal because the server was busy (53000: no worker
+-- slot, 55P03: the transfer stayed locked) is logged as such, not raised:
+-- the phase's invariants count them.
+CREATE TABLE loadtest.portfolio (
+	i integer PRIMARY KEY,
+	transfer_id bigint NOT NULL,
+	auth_code text NOT NULL
+);
+COMMENT ON TABLE loadtest.portfolio IS 'TEST ONLY: the portfolio of the burst phase, domain number i, its transfer and its auth code in plain text (the holder passed it on)';
+CREATE SEQUENCE loadtest.portfolio_next;
+COMMENT ON SEQUENCE loadtest.portfolio_next IS 'The next portfolio domain whose right code a burst client sends';
+
+CREATE FUNCTION loadtest.burst_receive(registrar integer) RETURNS text
+	LANGUAGE plpgsql AS
+$$
+DECLARE
+	p loadtest.portfolio;
+	v_next integer := nextval('loadtest.portfolio_next');
+	v_detail text;
+BEGIN
+	SELECT * INTO p FROM loadtest.portfolio WHERE i = v_next;
+	IF NOT FOUND THEN
+		RETURN 'portfolio done';
+	END IF;
+	PERFORM domxfer.receive_transfer_request(loadtest.domain(p.i), p.auth_code, 'gainer-' || registrar);
+	RETURN loadtest.log('receive_right_code', 'ok');
+EXCEPTION
+	WHEN invalid_password THEN
+		GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
+		RETURN loadtest.log('receive_right_code', loadtest.outcome('28P01', v_detail));
+	WHEN insufficient_resources OR lock_not_available THEN
+		RETURN loadtest.log('receive_right_code', 'busy: ' || SQLSTATE);
+END
+$$;
+COMMENT ON FUNCTION loadtest.burst_receive(integer) IS 'Burst: receive_transfer_request with the right code of the next portfolio domain; 28P01 only after 5 wrong codes revoked it; 53000/55P03 logged as busy';
+
+CREATE FUNCTION loadtest.burst_wrong_code(registrar integer) RETURNS text
+	LANGUAGE plpgsql AS
+$$
+DECLARE
+	v_i integer := 1 + floor(random() * (SELECT count(*) FROM loadtest.portfolio))::integer;
+	v_detail text;
+BEGIN
+	PERFORM domxfer.receive_transfer_request(loadtest.domain(v_i), left(md5(random()::text), 22),
+											 'gainer-' || registrar);
+	RAISE EXCEPTION 'a random auth code was accepted for portfolio domain %', v_i;
+EXCEPTION
+	WHEN invalid_password THEN
+		GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
+		RETURN loadtest.log('receive_wrong_code', loadtest.outcome('28P01', v_detail));
+	WHEN insufficient_resources OR lock_not_available THEN
+		RETURN loadtest.log('receive_wrong_code', 'busy: ' || SQLSTATE);
+END
+$$;
+COMMENT ON FUNCTION loadtest.burst_wrong_code(integer) IS 'Burst: a random code for a random portfolio domain; 28P01 expected (counted while the code is current), 53000/55P03 logged as busy';
+GRANT SELECT ON loadtest.portfolio TO loadtest_app;
+GRANT USAGE ON SEQUENCE loadtest.portfolio_next TO loadtest_app;

@@ -352,7 +352,9 @@ cmp_ok(scalar(@secdef), '>=', 9, scalar(@secdef) . ' SECURITY DEFINER functions 
 for my $line (@secdef)
 {
 	my ($fn, $config) = split /#/, $line, 2;
-	is($config, 'search_path=pg_catalog, pg_temp', "$fn pins search_path = pg_catalog, pg_temp");
+	# the functions that take an auth code also keep it out of the log (95_log_hygiene.sql)
+	like($config, qr/^search_path=pg_catalog, pg_temp(;log_min_error_statement=panic)?$/,
+		"$fn pins search_path = pg_catalog, pg_temp");
 }
 is( clean_psql('hostile', q{
 SELECT count(*) FROM pg_proc p
