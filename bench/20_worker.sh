@@ -76,7 +76,7 @@ DECLARE
 BEGIN
 	FOR d IN SELECT name FROM domxfer.domains WHERE name LIKE '$1%' ORDER BY name LOOP
 		SELECT * INTO issued FROM domxfer.request_transfer_out(d.name);
-		PERFORM domxfer.receive_transfer_request(d.name, issued.auth_code, 'gaining-registrar');
+		PERFORM domxfer.receive_transfer_request(d.name, issued.auth_code, 'gaining-reg');
 		n := n + 1;
 		IF n % 5000 = 0 THEN COMMIT; END IF;
 	END LOOP;

@@ -45,7 +45,7 @@ BEGIN
 			   FROM (SELECT 'g' || i || '.example' FROM generate_series(1, $PENDING) AS i) AS n(name),
 					LATERAL domxfer.request_transfer_out(n.name) AS c
 	LOOP
-		PERFORM domxfer.receive_transfer_request(r.name, r.auth_code, 'gaining-registrar');
+		PERFORM domxfer.receive_transfer_request(r.name, r.auth_code, 'gaining-reg');
 	END LOOP;
 END
 \$\$;
@@ -86,7 +86,7 @@ figure "UPDATE unpaid of every domain" \
 	"UPDATE domxfer.domains SET unpaid = NOT unpaid" domains_lifecycle_columns_update
 figure "INSERT $DOMAINS domains (name trigger)" \
 	"INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-	 SELECT 'h' || i || '.example', 'r', now() - interval '1 year', now() + interval '1 year'
+	 SELECT 'h' || i || '.example', 'reg', now() - interval '1 year', now() + interval '1 year'
 	   FROM generate_series(1, $DOMAINS) AS i" domains_canonical_name
 figure "worker batch: decide $PENDING transfers (_decide_due_batch)" \
 	"SELECT domxfer._decide_due_batch(now() + interval '6 days', $PENDING, '{}')" domains_lifecycle_columns_update
@@ -95,5 +95,5 @@ figure "$RECEIVES request + receive pairs (guard on each receive)" \
 	   FOR r IN SELECT n.name, c.auth_code
 				  FROM (SELECT 'g' || i || '.example' FROM generate_series($PENDING + 1, $PENDING + $RECEIVES) AS i) AS n(name),
 					   LATERAL domxfer.request_transfer_out(n.name) AS c
-	   LOOP PERFORM domxfer.receive_transfer_request(r.name, r.auth_code, 'gaining-registrar'); END LOOP;
+	   LOOP PERFORM domxfer.receive_transfer_request(r.name, r.auth_code, 'gaining-reg'); END LOOP;
 	 END \$\$" domains_lifecycle_columns_update

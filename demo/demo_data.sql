@@ -60,7 +60,7 @@ BEGIN
 			   FROM unnest(ARRAY['moving.com', 'leaving-soon.test']) AS n(name),
 					LATERAL domxfer.request_transfer_out(n.name) AS c
 	LOOP
-		PERFORM domxfer.receive_transfer_request(r.name, r.auth_code, 'gaining-registrar.example');
+		PERFORM domxfer.receive_transfer_request(r.name, r.auth_code, 'new-registrar');
 	END LOOP;
 END
 $$;

@@ -182,8 +182,8 @@ CREATE TABLE domxfer.domains (
 		CONSTRAINT domains_name_canonical
 		CHECK (name OPERATOR(pg_catalog.=) domxfer.normalize_domain(name)),
 	sponsoring_registrar text NOT NULL
-		CONSTRAINT domains_sponsoring_registrar_not_empty
-		CHECK (sponsoring_registrar OPERATOR(pg_catalog.<>) ''),
+		CONSTRAINT domains_sponsoring_registrar_client_id
+		CHECK (domxfer._client_id_column_check(sponsoring_registrar, 'sponsoring_registrar')),
 	registered_at timestamptz NOT NULL
 		CONSTRAINT domains_registered_at_finite
 		CHECK (pg_catalog.isfinite(registered_at)),
@@ -215,7 +215,7 @@ CREATE TABLE domxfer.domains (
 
 COMMENT ON TABLE domxfer.domains IS 'One row per domain this registrar knows; name is the canonical A-label form';
 COMMENT ON COLUMN domxfer.domains.name IS 'The domain name in canonical form: lower-case A-labels, no trailing dot (see domxfer.normalize_domain)';
-COMMENT ON COLUMN domxfer.domains.sponsoring_registrar IS 'Identifier of the registrar that sponsors the domain; R1 compares it with the setting domxfer.registrar_id';
+COMMENT ON COLUMN domxfer.domains.sponsoring_registrar IS 'Identifier of the registrar that sponsors the domain, an EPP client identifier (RFC 5730 clIDType; anything else is refused with 22P02); R1 compares it exactly with the setting domxfer.registrar_id';
 COMMENT ON COLUMN domxfer.domains.registered_at IS 'When the domain was registered (R2)';
 COMMENT ON COLUMN domxfer.domains.expires_at IS 'When the current registration period ends (R3 and the expiry warning)';
 COMMENT ON COLUMN domxfer.domains.last_transferred_at IS 'When the last successful registrar transfer took effect, NULL if never (R4)';

@@ -18,7 +18,8 @@ CREATE TABLE domxfer.transfers (
 	state domxfer.transfer_state NOT NULL,
 	manual boolean NOT NULL DEFAULT false,
 	gaining_registrar text
-		CHECK (gaining_registrar OPERATOR(pg_catalog.<>) ''),
+		CONSTRAINT transfers_gaining_registrar_client_id
+		CHECK (domxfer._client_id_column_check(gaining_registrar, 'gaining_registrar')),
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	requested_at timestamptz,
 	deadline timestamptz,
@@ -78,7 +79,7 @@ COMMENT ON COLUMN domxfer.transfers.id IS 'Transfer identifier';
 COMMENT ON COLUMN domxfer.transfers.domain_name IS 'The domain being transferred out (canonical A-label name)';
 COMMENT ON COLUMN domxfer.transfers.state IS 'Current state; see domxfer.transfer_state';
 COMMENT ON COLUMN domxfer.transfers.manual IS 'True for the document-based process of .hk and .香港 (opened by open_manual_transfer)';
-COMMENT ON COLUMN domxfer.transfers.gaining_registrar IS 'The registrar the domain moves to, known once its request arrives';
+COMMENT ON COLUMN domxfer.transfers.gaining_registrar IS 'The registrar the domain moves to, known once its request arrives; an EPP client identifier (RFC 5730 clIDType; anything else is refused with 22P02)';
 COMMENT ON COLUMN domxfer.transfers.created_at IS 'When the holder asked to transfer out';
 COMMENT ON COLUMN domxfer.transfers.requested_at IS 'When the gaining registrar''s request with the right auth code arrived';
 COMMENT ON COLUMN domxfer.transfers.deadline IS 'When a pending transfer is decided automatically: requested_at plus the policy''s auto_approve_days';

@@ -618,9 +618,8 @@ BEGIN
 	IF auth_code IS NULL OR gaining_registrar IS NULL THEN
 		RAISE EXCEPTION 'auth code and gaining registrar must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF gaining_registrar OPERATOR(pg_catalog.=) '' THEN
-		RAISE EXCEPTION 'gaining registrar must not be empty' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
+	-- an EPP client identifier (22023 otherwise), compared exactly with ours
+	PERFORM domxfer.check_client_id(gaining_registrar);
 	IF gaining_registrar OPERATOR(pg_catalog.=) pg_catalog.current_setting('domxfer.registrar_id') THEN
 		RAISE EXCEPTION 'gaining registrar "%" is this registrar', gaining_registrar
 			USING ERRCODE = 'invalid_parameter_value',
@@ -764,7 +763,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request. The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code). The code is compared only in a committed side transaction (a short-lived background worker) that counts a wrong one; when no worker slot frees up within 1 s (53000) or the worker cannot lock the transfer within 1 s (55P03), nothing is compared or counted and the right and a wrong code get the same error: retry. A code issued in the calling transaction itself is compared in that transaction, without a worker and without counting';
+COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request (gaining_registrar: an EPP client identifier other than ours, else 22023). White space and zero-width characters pasted with the code are removed before it is compared (SPEC §1c). The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code). The code is compared only in a committed side transaction (a short-lived background worker) that counts a wrong one; when no worker slot frees up within 1 s (53000) or the worker cannot lock the transfer within 1 s (55P03), nothing is compared or counted and the right and a wrong code get the same error: retry. A code issued in the calling transaction itself is compared in that transaction, without a worker and without counting';
 
 -- Lifecycle steps 3 and 4
 

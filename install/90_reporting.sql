@@ -6,7 +6,10 @@
 -- table, so the planner flattens it into the query: columns a report does not
 -- select are never computed, and a WHERE on a view column reaches the table's
 -- indexes. "Now" is the transaction's start (now()), so every row of one
--- report is judged at the same instant.
+-- report is judged at the same instant. The views read domains and
+-- transfers through _domains_as_decided and _transfers_as_decided
+-- (85_deadline_readers.sql), inlined SQL functions that show a transfer past
+-- its deadline as decided even before the worker has written the decision.
 
 -- Reports by TLD ("the .hk domains", "eligible domains per TLD") filter on
 -- domain_tld(name); this index answers such a filter without computing the
@@ -55,10 +58,10 @@ SELECT d.name,
 	   pg_catalog.upper(domxfer.transfer_window(d)) AS window_end,
 	   pg_catalog.upper_inc(domxfer.transfer_window(d)) AS window_end_inclusive,
 	   d.open_transfer_id
-  FROM domxfer.domains AS d;
+  FROM domxfer._domains_as_decided(pg_catalog.now()) AS d;
 
 COMMENT ON VIEW domxfer.eligibility IS
-	'One row per domain: may it be transferred out now (the transaction''s start), which rules block it, the warnings, and the span of time in which its time rules hold. For BI tools: every array or range column has a text or timestamptz column beside it';
+	'One row per domain: may it be transferred out now (the transaction''s start), which rules block it, the warnings, and the span of time in which its time rules hold. A domain whose open transfer is past its deadline shows as that transfer''s decision leaves it (the deadline is the truth). For BI tools: every array or range column has a text or timestamptz column beside it';
 COMMENT ON COLUMN domxfer.eligibility.name IS 'The domain name, canonical lower-case A-label form (the key of domxfer.domains)';
 COMMENT ON COLUMN domxfer.eligibility.unicode_name IS 'The domain name for display, with U-labels (equals name for an all-ASCII name)';
 COMMENT ON COLUMN domxfer.eligibility.tld IS 'The top-level domain in A-label form (e.g. com, hk, xn--j6w193g), the key of domxfer.tld_policy; indexed';
@@ -115,11 +118,12 @@ SELECT t.id AS transfer_id,
 	   t.decided_at OPERATOR(pg_catalog.-) t.created_at AS duration,
 	   domxfer._seconds_between(t.created_at, t.decided_at) AS duration_seconds,
 	   domxfer._seconds_between(t.created_at, t.decided_at) OPERATOR(pg_catalog./) 86400
-		   AS duration_days
-  FROM domxfer.transfers AS t;
+		   AS duration_days,
+	   t.decision_recorded
+  FROM domxfer._transfers_as_decided(pg_catalog.now()) AS t;
 
 COMMENT ON VIEW domxfer.transfer_report IS
-	'One row per transfer-out attempt: its state and outcome, the gaining registrar, its timestamps and durations (as interval and as numeric seconds and days). Never shows an auth code or its hash';
+	'One row per transfer-out attempt: its state and outcome, the gaining registrar, its timestamps and durations (as interval and as numeric seconds and days). A transfer past its deadline (or its code''s expiry) shows as decided, with the outcome its decision records (see decision_recorded). Never shows an auth code or its hash';
 COMMENT ON COLUMN domxfer.transfer_report.transfer_id IS 'Transfer identifier (domxfer.transfers.id)';
 COMMENT ON COLUMN domxfer.transfer_report.domain_name IS 'The domain, canonical A-label form';
 COMMENT ON COLUMN domxfer.transfer_report.unicode_name IS 'The domain for display, with U-labels';
@@ -149,18 +153,19 @@ COMMENT ON COLUMN domxfer.transfer_report.time_to_decision_days IS 'time_to_deci
 COMMENT ON COLUMN domxfer.transfer_report.duration IS 'From the holder''s request (created_at) to the outcome (decided_at), as interval (days of 24 hours); NULL while open';
 COMMENT ON COLUMN domxfer.transfer_report.duration_seconds IS 'duration in seconds (numeric)';
 COMMENT ON COLUMN domxfer.transfer_report.duration_days IS 'duration in days of 86,400 s (numeric, with fraction)';
+COMMENT ON COLUMN domxfer.transfer_report.decision_recorded IS 'False for a transfer past its deadline (or its code''s expiry) whose decision the background worker or process_due_transfers has not written yet: state, outcome and decided_at then show what that decision will record (the deadline is the truth); true otherwise';
 
 CREATE VIEW domxfer.daily_transfer_outcomes AS
 SELECT CAST(pg_catalog.timezone('UTC', t.decided_at) AS pg_catalog.date) AS day,
 	   domxfer.domain_tld(t.domain_name) AS tld,
 	   CAST(t.state AS pg_catalog.text) AS state,
 	   pg_catalog.count(*) AS transfers
-  FROM domxfer.transfers AS t
+  FROM domxfer._transfers_as_decided(pg_catalog.now()) AS t
  WHERE t.decided_at IS NOT NULL
  GROUP BY 1, 2, 3;
 
 COMMENT ON VIEW domxfer.daily_transfer_outcomes IS
-	'Transfers-out that ended, counted per UTC calendar day of their outcome (decided_at), TLD and final state; a filter on day uses an index';
+	'Transfers-out that ended, counted per UTC calendar day of their outcome (decided_at), TLD and final state; a transfer past its deadline whose decision is not written yet counts as that decision will record it; a filter on day uses an index';
 COMMENT ON COLUMN domxfer.daily_transfer_outcomes.day IS 'The calendar day in UTC (not in the session''s time zone) on which the outcome took effect';
 COMMENT ON COLUMN domxfer.daily_transfer_outcomes.tld IS 'The top-level domain in A-label form';
 COMMENT ON COLUMN domxfer.daily_transfer_outcomes.state IS 'The final state: completed, cancelled, rejected or expired';
@@ -194,7 +199,9 @@ DECLARE
 	display text;
 	events jsonb;
 BEGIN
-	SELECT * INTO d FROM domxfer.domains AS dm WHERE dm.name OPERATOR(pg_catalog.=) canonical;
+	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
+	SELECT * INTO d FROM domxfer._domains_as_decided(pg_catalog.now()) AS dm
+	 WHERE dm.name OPERATOR(pg_catalog.=) canonical;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'domain "%" not found', rdap_domain.name
 			USING ERRCODE = 'no_data_found',

@@ -10,6 +10,7 @@ PACKAGES=(
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	postgresql-15-cron
+	gnupg
 )
 case "${1:-}" in
 fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;

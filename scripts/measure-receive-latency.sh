@@ -47,7 +47,7 @@ CREATE SEQUENCE lat.same_n;
 -- a wrong code raises 28P01, which would end pgbench's client: catch it
 CREATE FUNCTION lat.receive(name text, code text) RETURNS text LANGUAGE plpgsql AS \$\$
 BEGIN
-	PERFORM domxfer.receive_transfer_request(name, code, 'gaining-registrar');
+	PERFORM domxfer.receive_transfer_request(name, code, 'gaining-reg');
 	RETURN 'ok';
 EXCEPTION WHEN invalid_password THEN
 	RETURN '28P01';

@@ -28,6 +28,7 @@ TARGETS=(
 	"domain_name|domain_name_check.c|$ICU_CFLAGS $ICU_LIBS|1100"
 	"email_syntax|email_syntax.c||300"
 	"auth_code|||128"
+	"client_id|client_id_check.c||80"
 )
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}

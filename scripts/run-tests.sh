@@ -33,7 +33,7 @@ record() {	# record SUITE PASSED FAILED
 }
 
 echo "== starting a throwaway PostgreSQL in $DATA"
-if ! cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'regress-registrar'"; then
+if ! cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'regress-us'"; then
 	echo "0 passed, 1 failed"; exit 1
 fi
 trap 'cluster_stop "$DATA"' EXIT

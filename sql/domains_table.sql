@@ -7,7 +7,7 @@ BEGIN;
 
 -- A valid row, to vary one column at a time.
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('valid.table.example', 'regress-registrar', '2020-01-01', '2030-01-01');
+VALUES ('valid.table.example', 'regress-us', '2020-01-01', '2030-01-01');
 SELECT name, status, unpaid, legal_hold, holder_disputed, contacts_complete,
 	   registrant_email, real_name_verified, uses_registrar_dns, open_transfer_id
   FROM domxfer.domains WHERE name = 'valid.table.example';
@@ -15,31 +15,31 @@ SELECT name, status, unpaid, legal_hold, holder_disputed, contacts_complete,
 -- Each statement below must fail, naming the constraint it breaks.
 SAVEPOINT s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('expiry.table.example', 'r', '2020-01-01', '2019-12-31');
+VALUES ('expiry.table.example', 'reg', '2020-01-01', '2019-12-31');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('expiry-equal.table.example', 'r', '2020-01-01', '2020-01-01');
+VALUES ('expiry-equal.table.example', 'reg', '2020-01-01', '2020-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, last_transferred_at)
-VALUES ('transfer.table.example', 'r', '2020-01-01', '2030-01-01', '2019-12-31 23:59:59.999999');
+VALUES ('transfer.table.example', 'reg', '2020-01-01', '2030-01-01', '2019-12-31 23:59:59.999999');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, late_renewed_at)
-VALUES ('renewal.table.example', 'r', '2020-01-01', '2030-01-01', '2019-06-01');
+VALUES ('renewal.table.example', 'reg', '2020-01-01', '2030-01-01', '2019-06-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('Upper.table.example', 'r', '2020-01-01', '2030-01-01');
+VALUES ('Upper.table.example', 'reg', '2020-01-01', '2030-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('dot.table.example.', 'r', '2020-01-01', '2030-01-01');
+VALUES ('dot.table.example.', 'reg', '2020-01-01', '2030-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('中文.table.example', 'r', '2020-01-01', '2030-01-01');
+VALUES ('中文.table.example', 'reg', '2020-01-01', '2030-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('bad_label.table.example', 'r', '2020-01-01', '2030-01-01');
+VALUES ('bad_label.table.example', 'reg', '2020-01-01', '2030-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('example', 'r', '2020-01-01', '2030-01-01');
+VALUES ('example', 'reg', '2020-01-01', '2030-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
 VALUES ('empty-sponsor.table.example', '', '2020-01-01', '2030-01-01');
@@ -48,28 +48,28 @@ INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_
 VALUES ('null-sponsor.table.example', NULL, '2020-01-01', '2030-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('infinite.table.example', 'r', '-infinity', '2030-01-01');
+VALUES ('infinite.table.example', 'reg', '-infinity', '2030-01-01');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('infinite.table.example', 'r', '2020-01-01', 'infinity');
+VALUES ('infinite.table.example', 'reg', '2020-01-01', 'infinity');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, last_transferred_at)
-VALUES ('infinite.table.example', 'r', '2020-01-01', '2030-01-01', 'infinity');
+VALUES ('infinite.table.example', 'reg', '2020-01-01', '2030-01-01', 'infinity');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, late_renewed_at)
-VALUES ('infinite.table.example', 'r', '2020-01-01', '2030-01-01', 'infinity');
+VALUES ('infinite.table.example', 'reg', '2020-01-01', '2030-01-01', 'infinity');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, status)
-VALUES ('status.table.example', 'r', '2020-01-01', '2030-01-01', 'pendingTransfer,clientTransferProhibited');
+VALUES ('status.table.example', 'reg', '2020-01-01', '2030-01-01', 'pendingTransfer,clientTransferProhibited');
 ROLLBACK TO s;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('valid.table.example', 'r', '2020-01-01', '2030-01-01');
+VALUES ('valid.table.example', 'reg', '2020-01-01', '2030-01-01');
 ROLLBACK TO s;
 UPDATE domxfer.domains SET expires_at = registered_at - interval '1 microsecond' WHERE name = 'valid.table.example';
 ROLLBACK TO s;
 -- the boundary cases that are allowed: transfer or late renewal at the registration instant
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, last_transferred_at, late_renewed_at)
-VALUES ('xn--fiq228c.table.example', 'r', '2020-01-01', '2020-01-01 00:00:00.000001', '2020-01-01', '2020-01-01');
+VALUES ('xn--fiq228c.table.example', 'reg', '2020-01-01', '2020-01-01 00:00:00.000001', '2020-01-01', '2020-01-01');
 SELECT name, registered_at, expires_at, last_transferred_at FROM domxfer.domains WHERE name LIKE '%table.example' ORDER BY name;
 
 -- tld_policy: the shipped rows.

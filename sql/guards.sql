@@ -32,7 +32,7 @@ SELECT name FROM domxfer.domains WHERE name LIKE '%guards.example' ORDER BY name
 UPDATE domxfer.domains SET name = 'GD-Renamed.guards.example' WHERE name = 'gd-plain.guards.example' RETURNING name;
 -- an invalid name keeps normalize_domain's error
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at)
-VALUES ('÷.guards.example', 'r', '2020-01-01', '2030-01-01');
+VALUES ('÷.guards.example', 'reg', '2020-01-01', '2030-01-01');
 \echo :LAST_ERROR_SQLSTATE
 
 -- tld_policy.tld in any spelling
@@ -64,7 +64,7 @@ VALUES ('gd-fake.guards.example', 'regress-registrar', '2020-01-01', '2030-01-01
 SELECT transfer_id AS gd_id, auth_code AS gd_code
   FROM domxfer.request_transfer_out('gd-renamed.guards.example') \gset
 BEGIN;
-SELECT domxfer.receive_transfer_request('gd-renamed.guards.example', :'gd_code', 'gaining-registrar') = :gd_id AS received;
+SELECT domxfer.receive_transfer_request('gd-renamed.guards.example', :'gd_code', 'gaining-reg') = :gd_id AS received;
 -- the application, and the superuser too, cannot drop pendingTransfer while it is pending
 SET LOCAL ROLE domxfer_app;
 SELECT pg_temp.try($$UPDATE domxfer.domains SET status = 'clientHold' WHERE name = 'gd-renamed.guards.example'$$) AS app;
@@ -95,7 +95,7 @@ INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_
 VALUES ('gd-quick.TEST', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'h@example.net');
 BEGIN;
 SELECT transfer_id AS q_id, auth_code AS q_code FROM domxfer.request_transfer_out('gd-quick.test') \gset
-SELECT domxfer.receive_transfer_request('gd-quick.test', :'q_code', 'gaining-registrar') = :q_id AS received;
+SELECT domxfer.receive_transfer_request('gd-quick.test', :'q_code', 'gaining-reg') = :q_id AS received;
 SELECT deadline - requested_at AS delay, due_at = deadline AS due FROM domxfer.transfers WHERE id = :q_id;
 
 -- 5. the dry run: what would be decided, nothing written

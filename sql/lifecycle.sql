@@ -27,13 +27,13 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-SELECT n || '.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.net'
+SELECT n || '.example', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.net'
   FROM unnest(ARRAY['lc-main', 'lc-cancel', 'lc-approve', 'lc-flip', 'lc-edge', 'lc-expire', 'lc-unique',
 				   'lc-sametx', 'lc-busy']) AS n;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email, unpaid)
-VALUES ('lc-young.example', 'regress-registrar', now() - interval '10 days', now() + interval '355 days', 'holder@example.net', true),
-	   ('lc-other.example', 'another-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.net', false),
-	   ('lc-manual.hk', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.net', false);
+VALUES ('lc-young.example', 'regress-us', now() - interval '10 days', now() + interval '355 days', 'holder@example.net', true),
+	   ('lc-other.example', 'another-reg', now() - interval '400 days', now() + interval '300 days', 'holder@example.net', false),
+	   ('lc-manual.hk', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.net', false);
 
 -- 1. request_transfer_out refusals
 SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('lc-nowhere.example')$$);
@@ -82,7 +82,7 @@ SELECT pg_temp.try($$SELECT domxfer._auth_code_hash('abc', '\x0102')$$);
 -- counts it), and the 5th revokes the code
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', NULL, 'gainer')$$);
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', 'x', '')$$);
-SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', 'x', 'regress-registrar')$$);
+SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', 'x', 'regress-us')$$);
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-cancel.example', 'x', 'gainer')$$);
 SELECT pg_temp.try($$SELECT domxfer.receive_transfer_request('lc-main.example', 'wrong-1', 'gainer')$$);
 SELECT failed_attempts FROM domxfer.transfers WHERE id = :main_id;

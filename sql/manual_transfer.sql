@@ -53,9 +53,9 @@ SELECT pg_temp.try($$INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2025
 
 -- 2. the process
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('lc-manual.hk', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.hk'),
-	   (domxfer.normalize_domain('lc-manual.香港'), 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.hk'),
-	   ('lc-auto.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.net');
+VALUES ('lc-manual.hk', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.hk'),
+	   (domxfer.normalize_domain('lc-manual.香港'), 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.hk'),
+	   ('lc-auto.example', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.net');
 SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('lc-manual.hk')$$);
 SELECT pg_temp.try($$SELECT domxfer.open_manual_transfer('lc-auto.example')$$);
 SELECT domxfer.open_manual_transfer('LC-Manual.HK') AS hk_id \gset

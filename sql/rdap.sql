@@ -22,9 +22,9 @@ BEGIN;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at,
 							 last_transferred_at, status, registrant_email)
 VALUES
-	('bi-rdap.example', 'regress-registrar', '2020-01-15 08:00:00+00', '2027-01-15 08:00:00+00',
+	('bi-rdap.example', 'regress-us', '2020-01-15 08:00:00+00', '2027-01-15 08:00:00+00',
 	 NULL, 'clientHold,clientTransferProhibited', 'holder@example.net'),
-	(domxfer.normalize_domain('Bücher-RDAP.example'), 'another-registrar', '2019-05-01 12:30:00.25+00',
+	(domxfer.normalize_domain('Bücher-RDAP.example'), 'another-reg', '2019-05-01 12:30:00.25+00',
 	 '2028-05-01 12:30:00.25+00', '2024-02-29 23:59:59.5+00', 'ok', 'holder@example.net');
 
 -- the whole object; any spelling of the name finds it
@@ -73,7 +73,7 @@ SELECT n AS name,
 
 -- "who is the registrar now?" after a transfer completes is one call
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('bi-rdap-move.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days',
+VALUES ('bi-rdap-move.example', 'regress-us', now() - interval '400 days', now() + interval '300 days',
 		'holder@example.net');
 SELECT domxfer.rdap_domain('bi-rdap-move.example') #>> '{entities,0,handle}' AS registrar_before,
 	   domxfer.rdap_domain('bi-rdap-move.example') -> 'events' @> '[{"eventAction": "transfer"}]' AS transfer_event_before;

@@ -9,22 +9,22 @@ INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_
 							 registrant_email, uses_registrar_dns)
 VALUES
 	-- eligible; its window opens at R2 (inclusive) and closes at R3 (exclusive)
-	('bi-ok.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days',
+	('bi-ok.example', 'regress-us', now() - interval '400 days', now() + interval '300 days',
 	 NULL, NULL, 'ok', false, 'holder@example.net', false),
 	-- an IDN in a manual TLD (.香港), using our DNS, expiring in 20 days
-	(domxfer.normalize_domain('bi-例子.香港'), 'regress-registrar', now() - interval '400 days', now() + interval '20 days',
+	(domxfer.normalize_domain('bi-例子.香港'), 'regress-us', now() - interval '400 days', now() + interval '20 days',
 	 NULL, NULL, 'clientHold', false, 'holder@example.net', true),
 	-- several blockers; the window opens after the late renewal (exclusive)
-	('bi-blocked.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days',
+	('bi-blocked.example', 'regress-us', now() - interval '400 days', now() + interval '300 days',
 	 NULL, now() - interval '10 days', 'clientTransferProhibited,clientUpdateProhibited', true, 'not-an-address', false),
 	-- sponsored by another registrar (transferred out 100 days ago)
-	('bi-gone.example', 'another-registrar', now() - interval '400 days', now() + interval '300 days',
+	('bi-gone.example', 'another-reg', now() - interval '400 days', now() + interval '300 days',
 	 now() - interval '100 days', NULL, 'ok', false, 'holder@example.net', false),
 	-- expired: its window lies in the past
-	('bi-expired.example', 'regress-registrar', now() - interval '400 days', now() - interval '1 day',
+	('bi-expired.example', 'regress-us', now() - interval '400 days', now() - interval '1 day',
 	 NULL, NULL, 'ok', false, 'holder@example.net', false),
 	-- registered 30 days ago, expiring in 40: R2 and R3 never hold at once
-	('bi-empty.example', 'regress-registrar', now() - interval '30 days', now() + interval '40 days',
+	('bi-empty.example', 'regress-us', now() - interval '30 days', now() + interval '40 days',
 	 NULL, NULL, 'ok', false, 'holder@example.net', false);
 
 -- one row per domain, each column as documented
@@ -75,11 +75,11 @@ SELECT sponsoring_registrar, sponsored_by_us, blockers FROM domxfer.eligibility 
 INSERT INTO domxfer.transfers (domain_name, state, gaining_registrar, created_at, requested_at,
 							   deadline, decided_at, outcome_reason, cancel_note)
 VALUES
-	('bi-gone.example', 'completed', 'another-registrar', '2001-03-01 10:00:00+00', '2001-03-02 22:00:00+00',
+	('bi-gone.example', 'completed', 'another-reg', '2001-03-01 10:00:00+00', '2001-03-02 22:00:00+00',
 	 '2001-03-07 22:00:00+00', '2001-03-07 22:00:00+00', '{auto_approved}', NULL),
-	('bi-gone.example', 'cancelled', 'another-registrar', '2001-03-01 10:00:00+00', '2001-03-01 10:30:00.5+00',
+	('bi-gone.example', 'cancelled', 'another-reg', '2001-03-01 10:00:00+00', '2001-03-01 10:30:00.5+00',
 	 '2001-03-06 10:30:00.5+00', '2001-03-01 23:30:00+00', '{holder_cancelled}', 'not now'),
-	('bi-gone.example', 'rejected', 'another-registrar', '2001-03-01 10:00:00+00', '2001-03-01 12:00:00+00',
+	('bi-gone.example', 'rejected', 'another-reg', '2001-03-01 10:00:00+00', '2001-03-01 12:00:00+00',
 	 '2001-03-02 00:30:00+00', '2001-03-02 00:30:00+00', '{unpaid,legal_proceedings}', NULL),
 	('bi-gone.example', 'expired', NULL, '2001-02-01 10:00:00+00', NULL,
 	 NULL, '2001-03-01 23:59:59.999999+00', '{auth_code_expired}', NULL);

@@ -44,7 +44,7 @@ SELECT p.oid::regprocedure AS executable_by_public
 		OR EXISTS (SELECT FROM aclexplode(p.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'));
 
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('lc-roles.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder@example.net');
+VALUES ('lc-roles.example', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.net');
 
 -- domxfer_reader: reads everything but the auth-code hash and salt
 SET ROLE domxfer_reader;
@@ -68,11 +68,11 @@ RESET ROLE;
 -- domxfer_app: the lifecycle functions and domains; nothing else written
 SET ROLE domxfer_app;
 SELECT pg_temp.try($$INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-	VALUES ('lc-roles2.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'h@example.net')$$) AS insert_domain,
+	VALUES ('lc-roles2.example', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'h@example.net')$$) AS insert_domain,
 	   pg_temp.try($$UPDATE domxfer.domains SET uses_registrar_dns = true WHERE name = 'lc-roles2.example'$$) AS update_domain;
 SELECT pg_temp.try($$UPDATE domxfer.domains SET open_transfer_id = NULL WHERE name = 'lc-roles2.example'$$);
 SELECT pg_temp.try($$INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, open_transfer_id)
-	VALUES ('lc-roles3.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 1)$$);
+	VALUES ('lc-roles3.example', 'regress-us', now() - interval '400 days', now() + interval '300 days', 1)$$);
 SELECT pg_temp.try($$DELETE FROM domxfer.domains WHERE name = 'lc-roles2.example'$$);
 SELECT transfer_id AS app_id, auth_code AS app_code FROM domxfer.request_transfer_out('lc-roles.example') \gset
 SELECT length(:'app_code') AS code_length;

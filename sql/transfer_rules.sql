@@ -7,7 +7,7 @@ SHOW domxfer.registrar_id;
 
 -- A domain for which every rule holds, unless a column below says otherwise.
 CREATE TEMP TABLE rules_row AS
-SELECT 'regress-registrar'::text AS sponsoring_registrar,
+SELECT 'regress-us'::text AS sponsoring_registrar,
 	   timestamptz '2020-01-01 00:00:00+00' AS registered_at,
 	   timestamptz '2030-01-01 00:00:00+00' AS expires_at,
 	   'holder@example.com'::text AS registrant_email;
@@ -97,7 +97,7 @@ SELECT domxfer.normalize_domain(v.name), COALESCE(v.sponsor, r.sponsoring_regist
 		('ok.rules.example', NULL, 'ok', false, false, false, true, NULL, NULL::bigint, false, false),
 		('real-name-verified.rules.example', NULL, 'ok', false, false, false, true, NULL, NULL, true, false),
 		('r1-other.rules.example', 'other-registrar', 'ok', false, false, false, true, NULL, NULL, false, false),
-		('r1-case.rules.example', 'Regress-Registrar', 'ok', false, false, false, true, NULL, NULL, false, false),
+		('r1-case.rules.example', 'Regress-Us', 'ok', false, false, false, true, NULL, NULL, false, false),
 		('r5a-client.rules.example', NULL, 'clientTransferProhibited', false, false, false, true, NULL, NULL, false, false),
 		('r5a-server.rules.example', NULL, 'serverTransferProhibited', false, false, false, true, NULL, NULL, false, false),
 		('r5b-status.rules.example', NULL, 'pendingTransfer', false, false, false, true, NULL, NULL, false, false),
@@ -252,8 +252,8 @@ SELECT name, t.at,
 -- The per-TLD policy, the default row, and the cache after UPDATE.
 BEGIN;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('policy.rules.cn', 'regress-registrar', '2024-01-01 00:00+00', '2030-01-01 00:00+00', 'holder@example.cn'),
-	   ('policy.rules.org', 'regress-registrar', '2024-01-01 00:00+00', '2030-01-01 00:00+00', 'holder@example.org');
+VALUES ('policy.rules.cn', 'regress-us', '2024-01-01 00:00+00', '2030-01-01 00:00+00', 'holder@example.cn'),
+	   ('policy.rules.org', 'regress-us', '2024-01-01 00:00+00', '2030-01-01 00:00+00', 'holder@example.org');
 -- default numbers for both: 60 days
 SELECT name, domxfer.transfer_out_blockers(d, '2024-02-01 00:00+00') AS at_31_days,
 	   domxfer.transfer_window(d) FROM domxfer.domains d WHERE name LIKE 'policy.%' ORDER BY name;
@@ -333,7 +333,7 @@ ROLLBACK;
 
 -- Looking a domain up by any spelling of its name.
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('xn--fiq228c.rules.example', 'regress-registrar', '2020-01-01 00:00+00', '2030-01-01 00:00+00', 'holder@example.com');
+VALUES ('xn--fiq228c.rules.example', 'regress-us', '2020-01-01 00:00+00', '2030-01-01 00:00+00', 'holder@example.com');
 SELECT domxfer.transfer_out_eligible('xn--fiq228c.rules.example', '2025-06-01 00:00+00') AS a_label,
 	   domxfer.transfer_out_eligible('中文.RULES.example.', '2025-06-01 00:00+00') AS unicode_upper_dot,
 	   domxfer.transfer_out_eligible('r7.rules.example', '2025-06-01 00:00+00') AS r7,
@@ -366,11 +366,11 @@ SELECT d.name, domxfer.transfer_out_eligible(d, '2025-06-01 00:00+00') AS eligib
 	   domxfer.transfer_window(d) AS window
   FROM (VALUES ('missing.rules.example')) AS v(name)
   LEFT JOIN domxfer.domains d ON d.name = v.name;
-SELECT domxfer.transfer_out_eligible(ROW('ok.rules.example', 'regress-registrar', '2020-01-01', '2030-01-01',
+SELECT domxfer.transfer_out_eligible(ROW('ok.rules.example', 'regress-us', '2020-01-01', '2030-01-01',
 		   NULL, NULL, 'ok', NULL, false, false, true, 'a@b.cn', false, false, NULL, NULL, false, true)::domxfer.domains,
 		   '2025-06-01 00:00+00') AS unpaid_unknown;
 -- infinite dates in a row built by hand (the table refuses them)
-SELECT domxfer.transfer_window(ROW('ok.rules.example', 'regress-registrar', '-infinity', '2030-01-01',
+SELECT domxfer.transfer_window(ROW('ok.rules.example', 'regress-us', '-infinity', '2030-01-01',
 		   NULL, NULL, 'ok', false, false, false, true, 'a@b.cn', false, false, NULL, NULL, false, true)::domxfer.domains);
 -- registrar_id unset: R1 cannot be decided
 SET domxfer.registrar_id = '';

@@ -11,10 +11,12 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "port.h"
 #include "utils/builtins.h"
 
 #include "auth_code.h"
+#include "notice_code.h"
 
 StaticAssertDecl(AUTH_CODE_HASH_LENGTH == PG_SHA256_DIGEST_LENGTH,
 				 "auth code hash is SHA-256");
@@ -125,6 +127,7 @@ domxfer_auth_code_new(PG_FUNCTION_ARGS)
 	if (!auth_code_generate(code))
 		auth_code_fail("generate random bytes for an auth code");
 	result = cstring_to_text_with_len(code, AUTH_CODE_LENGTH);
+	notice_code_remember(code, AUTH_CODE_LENGTH);
 	explicit_bzero(code, sizeof(code));
 	PG_RETURN_TEXT_P(result);
 }
@@ -155,22 +158,50 @@ domxfer_auth_code_hash(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(domxfer_auth_code_matches);
-/* domxfer._auth_code_matches(code, salt, hash) → boolean, in constant time. */
+/*
+ * domxfer._auth_code_matches(code, salt, hash) → boolean, in constant time,
+ * after removing the white space and zero-width characters of code.
+ */
 Datum
 domxfer_auth_code_matches(PG_FUNCTION_ARGS)
 {
 	text	   *code = PG_GETARG_TEXT_PP(0);
 	bytea	   *salt = PG_GETARG_BYTEA_PP(1);
 	bytea	   *stored = PG_GETARG_BYTEA_PP(2);
-	bytea	   *given;
+	const char *presented = VARDATA_ANY(code);
+	size_t		code_len = VARSIZE_ANY_EXHDR(code);
+	char	   *cleaned;
+	uint8_t		given[AUTH_CODE_HASH_LENGTH];
+	bool		matches;
+
+	/*
+	 * Every path that compares a presented code comes here (the caller's own
+	 * transaction and the side transaction alike), so this is where pasted
+	 * white space and zero-width characters are removed (SPEC §1c). Codes
+	 * are ASCII, the same bytes in UTF-8 as in the server's encoding.
+	 */
+	if (code_len > 0 && GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
+	{
+		presented = pg_server_to_any(presented, code_len, PG_UTF8);
+		if (presented != VARDATA_ANY(code))
+			code_len = strlen(presented);
+	}
+	cleaned = palloc(code_len + 1);
+	code_len = auth_code_strip(presented, code_len, cleaned);
 
 	/* an empty code never matches, and a malformed stored value matches nothing */
-	if (VARSIZE_ANY_EXHDR(code) == 0
+	if (code_len == 0
 		|| VARSIZE_ANY_EXHDR(salt) < AUTH_CODE_SALT_LENGTH
 		|| VARSIZE_ANY_EXHDR(stored) != AUTH_CODE_HASH_LENGTH)
+	{
+		explicit_bzero(cleaned, code_len);
 		PG_RETURN_BOOL(false);
-	given = hash_text_code(code, salt);
-	PG_RETURN_BOOL(auth_code_digests_equal((const uint8_t *) VARDATA(given),
-										   (const uint8_t *) VARDATA_ANY(stored),
-										   AUTH_CODE_HASH_LENGTH));
+	}
+	if (!auth_code_hash(cleaned, code_len, (const uint8_t *) VARDATA_ANY(salt),
+						VARSIZE_ANY_EXHDR(salt), given))
+		auth_code_fail("compute the auth code hash");
+	explicit_bzero(cleaned, code_len);
+	matches = auth_code_digests_equal(given, (const uint8_t *) VARDATA_ANY(stored),
+									  AUTH_CODE_HASH_LENGTH);
+	PG_RETURN_BOOL(matches);
 }

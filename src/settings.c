@@ -8,6 +8,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "client_id.h"
 #include "domxfer.h"
 
 char	   *domxfer_registrar_id = NULL;
@@ -31,12 +32,13 @@ domxfer_init_settings(void)
 
 	DefineCustomStringVariable("domxfer.registrar_id",
 							   "Identifier of this registrar (rule R1: the domain is sponsored by us).",
-							   "Only superusers can change it, so an application cannot pose as another registrar.",
+							   "Only superusers can change it, so an application cannot pose as another registrar. "
+							   "An EPP client identifier (RFC 5730 clIDType), or empty for unset.",
 							   &domxfer_registrar_id,
 							   "",
 							   PGC_SUSET,
 							   0,
-							   NULL, NULL, NULL);
+							   client_id_check_registrar_id, NULL, NULL);
 
 	DefineCustomStringVariable("domxfer.database",
 							   "Database whose transfers the background worker decides.",

@@ -33,7 +33,7 @@ const NOTICE_TIMEOUT_MS = 10000;
 const CODE_WAIT_MS = 5000;
 
 function parseArguments(argv) {
-	const options = { decideAtDeadline: false, gaining: 'gaining-registrar.example', names: [] };
+	const options = { decideAtDeadline: false, gaining: 'gaining-reg', names: [] };
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === '--decide-at-deadline')
 			options.decideAtDeadline = true;

@@ -25,9 +25,9 @@ VALUES ('bi-renewing.example', 'tap-registrar', now() - interval '400 days', now
 -- final states decided as of a future instant (deciding all that is due by
 -- then); each call a statement of its own, as an application makes them
 SELECT auth_code AS code FROM domxfer.request_transfer_out('bi-rejected.example') \gset
-SELECT domxfer.receive_transfer_request('bi-rejected.example', :'code', 'gaining-registrar') IS NOT NULL AS received;
+SELECT domxfer.receive_transfer_request('bi-rejected.example', :'code', 'gaining-reg') IS NOT NULL AS received;
 SELECT auth_code AS code FROM domxfer.request_transfer_out('bi-completed.example') \gset
-SELECT domxfer.receive_transfer_request('bi-completed.example', :'code', 'gaining-registrar') IS NOT NULL AS received;
+SELECT domxfer.receive_transfer_request('bi-completed.example', :'code', 'gaining-reg') IS NOT NULL AS received;
 SELECT transfer_id IS NOT NULL AS requested FROM domxfer.request_transfer_out('bi-expired.example');
 UPDATE domxfer.domains SET unpaid = true WHERE name = 'bi-rejected.example';
 SELECT domxfer.process_due_transfers(now() + interval '30 days') AS decided_in_advance;
@@ -37,7 +37,7 @@ UPDATE domxfer.domains SET unpaid = false WHERE name = 'bi-rejected.example';
 SELECT domxfer.cancel_transfer_out(transfer_id) FROM domxfer.request_transfer_out('bi-cancelled.example');
 SELECT transfer_id IS NOT NULL AS requested FROM domxfer.request_transfer_out('bi-issued.example');
 SELECT auth_code AS code FROM domxfer.request_transfer_out('bi-pending.example') \gset
-SELECT domxfer.receive_transfer_request('bi-pending.example', :'code', 'gaining-registrar') IS NOT NULL AS received;
+SELECT domxfer.receive_transfer_request('bi-pending.example', :'code', 'gaining-reg') IS NOT NULL AS received;
 SELECT domxfer.open_manual_transfer('bi-manual.hk') IS NOT NULL AS opened;
 SELECT domxfer.record_documents_received(domxfer.open_manual_transfer('bi-manual-docs.hk')) IS NOT NULL AS documents;
 

@@ -51,7 +51,7 @@ DECLARE
 BEGIN
 	FOR d IN SELECT name FROM domxfer.domains WHERE name LIKE '$prefix%' ORDER BY name LOOP
 		SELECT * INTO issued FROM domxfer.request_transfer_out(d.name);
-		PERFORM domxfer.receive_transfer_request(d.name, issued.auth_code, 'gaining-registrar');
+		PERFORM domxfer.receive_transfer_request(d.name, issued.auth_code, 'gaining-reg');
 	END LOOP;
 END
 \$\$;

@@ -184,6 +184,26 @@ SELECT 'operations match rows and events', what || ': ' || logged || ' logged, '
 			   (SELECT count(*) FROM domxfer.transfer_events WHERE detail ->> 'action' = 'auth_code_revoked')) AS c
  WHERE logged <> found;
 
+-- 12a. notices to the holder (SPEC §9): every event that owes a notice has
+-- exactly one, of the right kind, for the right transfer; no notice without
+-- its event (both are written in one transaction, so a crash loses neither
+-- alone)
+INSERT INTO breaches
+SELECT 'every state change owing a notice has exactly one',
+	   'event ' || e.id || ' (' || coalesce(e.from_state::text, 'NULL') || ' -> ' || e.to_state || ') owes '
+	   || coalesce(domxfer._notice_kind(e.from_state, e.to_state, e.detail)::text, 'none') || ', has '
+	   || coalesce(string_agg(n.kind::text, ',' ORDER BY n.id), 'none')
+  FROM domxfer.transfer_events e
+  LEFT JOIN domxfer.notices n ON n.event_id = e.id
+ GROUP BY e.id, e.from_state, e.to_state, e.detail, e.transfer_id
+HAVING count(n.id) <> (domxfer._notice_kind(e.from_state, e.to_state, e.detail) IS NOT NULL)::int
+	OR bool_or(n.kind IS DISTINCT FROM domxfer._notice_kind(e.from_state, e.to_state, e.detail))
+	OR bool_or(n.transfer_id <> e.transfer_id);
+INSERT INTO breaches
+SELECT 'every state change owing a notice has exactly one', 'notice ' || n.id || ' has no event ' || n.event_id
+  FROM domxfer.notices n
+ WHERE NOT EXISTS (SELECT FROM domxfer.transfer_events e WHERE e.id = n.event_id);
+
 -- 12. (at the end) no open transfer left past its due instant
 \if :{?check_overdue}
 \else
@@ -205,9 +225,10 @@ SELECT c.check_name, count(b.check_name) AS breaches,
 			   (7, 'decided_at set exactly for final states'), (8, 'outcome at the right instant'),
 			   (9, 'decided at a warped due instant'), (10, 'completed transfers moved their domains'),
 			   (11, 'no auth-code hash unless auth_code_issued'), (12, 'operations match rows and events'),
-			   (13, 'no open transfer past its due instant')) AS c(ord, check_name)
+			   (13, 'no open transfer past its due instant'),
+			   (14, 'every state change owing a notice has exactly one')) AS c(ord, check_name)
   LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY check_name) AS rn FROM breaches) AS b
 		 ON b.check_name = c.check_name
- WHERE c.ord < 13 OR :'check_overdue'::boolean
+ WHERE c.ord <> 13 OR :'check_overdue'::boolean
  GROUP BY c.ord, c.check_name
  ORDER BY c.ord;

@@ -50,7 +50,7 @@ check "npm ci installs the pinned packages (status $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/# npm: /' "$WORK/npm.log"
 
 # It must end by itself: a hang is a failure, not a stuck test run.
-timeout 120 node "$EXAMPLE/transfer-out.js" --decide-at-deadline --gaining gaining-registrar.example \
+timeout 120 node "$EXAMPLE/transfer-out.js" --decide-at-deadline --gaining gaining-reg \
 	'例子.com' 'Cancel-Me.example' 'deadline.example' >"$WORK/output.txt" 2>"$WORK/stderr.txt"
 rc=$?
 check "the program exits by itself with status 0 (got $rc)" test "$rc" -eq 0
@@ -82,10 +82,90 @@ check "the database agrees: completed, cancelled, completed at the deadline" \
 check "the domains moved to the gaining registrar, the cancelled one stayed" \
 	test "$(psql_value "SELECT string_agg(name || ':' || sponsoring_registrar, ' ' ORDER BY name)
 		FROM domxfer.domains")" = \
-	"cancel-me.example:regress-registrar deadline.example:gaining-registrar.example xn--fsqu00a.com:gaining-registrar.example"
+	"cancel-me.example:regress-us deadline.example:gaining-reg xn--fsqu00a.com:gaining-reg"
 
 check "the audit log has one event per notice (9)" \
 	test "$(psql_value "SELECT count(*) FROM domxfer.transfer_events")/$(grep -c '^mail to ' "$WORK/output.txt")" = 9/9
+
+# The mailer (examples/node/mailer.js) against a local SMTP sink
+# (test/node/smtp-sink.js, npm smtp-server): killed with SIGKILL mid-batch
+# and restarted, it delivers every notice at least once, and a notice at
+# most once per lease expiry (once per claim).
+MDB=domxfer_mailer
+SMTP_PORT=$(( (PGPORT % 1000) + 42000 ))
+SINK="$WORK/sink.jsonl"
+rm -f "$SINK"
+check "fresh mailer database with 40 transfers (80 notices owed)" \
+	env PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $MDB" -c "CREATE DATABASE $MDB" \
+		-c "\\c $MDB" -c "CREATE EXTENSION domxfer" \
+		-c "INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+			SELECT CASE WHEN i = 1 THEN 'xn--fsqu00a.example' ELSE 'mail-' || i || '.example' END,
+				   current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days',
+				   'holder' || i || '@example.net' FROM generate_series(1, 40) i" \
+		-c "SELECT count(domxfer.receive_transfer_request(d.name, r.auth_code, 'gaining-registrar.example'))
+			  FROM domxfer.domains d, domxfer.request_transfer_out(d.name) r"
+mpsql() { psql -X -q -A -t -d $MDB -v ON_ERROR_STOP=1 -c "$1"; }
+NODE_PATH="$EXAMPLE/node_modules" node "$HERE/smtp-sink.js" "$SMTP_PORT" "$SINK" >"$WORK/sink.log" 2>&1 &
+SINK_PID=$!
+wait_for() {	# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
+	local until=$(( $(date +%s) + $1 )); shift
+	until "$@"; do [ "$(date +%s)" -ge "$until" ] && return 1; sleep 0.2; done
+}
+check "the SMTP sink listens" wait_for 30 grep -q listening "$WORK/sink.log"
+sent_lines() { [ -f "$SINK" ] && wc -l <"$SINK" || echo 0; }
+PGDATABASE=$MDB node "$EXAMPLE/mailer.js" --smtp-host 127.0.0.1 --smtp-port "$SMTP_PORT" --batch 10 \
+	--lease-seconds 3 --send-delay-ms 100 --poll-ms 200 >"$WORK/mailer1.log" 2>&1 &
+MAILER_PID=$!
+sink_has() { test "$(sent_lines)" -ge "$1"; }
+check "the mailer sends (15 mails reach the sink)" wait_for 60 sink_has 15
+kill -9 "$MAILER_PID"; wait "$MAILER_PID" 2>/dev/null
+check "killed mid-batch: notices claimed by the dead mailer are neither sent nor free" \
+	test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL AND claimed_until IS NOT NULL")" -gt 0
+check "some of them already reached the sink unmarked, or none did (at most one batch in flight)" \
+	test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NOT NULL")" -le "$(sent_lines)"
+timeout 120 env PGDATABASE=$MDB node "$EXAMPLE/mailer.js" --smtp-host 127.0.0.1 --smtp-port "$SMTP_PORT" --batch 10 \
+	--lease-seconds 3 --poll-ms 200 --exit-when-done >"$WORK/mailer2.log" 2>&1
+rc=$?
+check "restarted, the mailer drains the outbox and exits (status $rc)" test "$rc" -eq 0
+sed 's/^/# mailer: /' "$WORK/mailer2.log" | grep -v '^# mailer: sent ' | head -20
+check "every notice is marked sent" test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL")" -eq 0
+check "80 notices owed: one per state change" \
+	test "$(mpsql "SELECT count(*) || '/' || count(DISTINCT event_id) FROM domxfer.notices")" = 80/80
+ids=$(mpsql "SELECT string_agg(id::text, ' ' ORDER BY id) FROM domxfer.notices")
+delivered=$(node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const ids = process.argv[2].split(" ");
+	const seen = new Set(lines.map((l) => l.notice));
+	console.log(ids.filter((i) => !seen.has(i)).length);' "$SINK" "$ids")
+check "every notice reached the SMTP sink at least once (missing: $delivered)" test "$delivered" = 0
+over=$(mpsql "SELECT id || ':' || attempts FROM domxfer.notices" | node -e '
+	const attempts = Object.fromEntries(require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => l.split(":")));
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const count = {};
+	for (const l of lines) count[l.notice] = (count[l.notice] || 0) + 1;
+	console.log(Object.keys(count).filter((id) => count[id] > Number(attempts[id])).length);' "$SINK")
+check "no notice reached the sink more often than it was claimed (over: $over)" test "$over" = 0
+dups=$(node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	console.log(lines.length - new Set(lines.map((l) => l.notice)).size);' "$SINK")
+check "duplicates only from the batch in flight at the kill (at most 10, got $dups)" test "$dups" -le 10
+check "the mails are in English and Chinese, with the Unicode name" \
+	node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const idn = lines.find((l) => l.kind === "transfer_requested" && l.to[0] === "holder1@example.net");
+	const text = idn.raw.replace(/=\r?\n/g, "");
+	process.exit(/asked to transfer/.test(text) && /Subject: =\?UTF-8\?/i.test(text) ? 0 : 1);' "$SINK"
+check "the Chinese text decodes (申请转移域名 例子.example)" \
+	node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const idn = lines.find((l) => l.kind === "transfer_requested" && l.to[0] === "holder1@example.net");
+	const body = idn.raw.split(/\r?\n\r?\n/).slice(1).join("\n\n");
+	const decoded = /quoted-printable/i.test(idn.raw)
+		? Buffer.from(body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8")
+		: /base64/i.test(idn.raw) ? Buffer.from(body, "base64").toString("utf8") : body;
+	process.exit(decoded.includes("申请转移域名 例子.example") ? 0 : 1);' "$SINK"
+kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $MDB" >/dev/null 2>&1
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
 echo "1..$N"

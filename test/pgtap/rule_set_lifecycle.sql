@@ -54,7 +54,7 @@ SELECT d.name, r.auth_code,
   FROM domxfer.domains d CROSS JOIN LATERAL domxfer.request_transfer_out(d.name) AS r
  WHERE d.name LIKE 'late-%';
 UPDATE domxfer.domains d SET status = l.late_status::domxfer.domain_status FROM late l WHERE d.name = l.name;
-SELECT throws_ok(format('SELECT domxfer.receive_transfer_request(%L, %L, %L)', l.name, l.auth_code, 'gaining-registrar'),
+SELECT throws_ok(format('SELECT domxfer.receive_transfer_request(%L, %L, %L)', l.name, l.auth_code, 'gaining-reg'),
 				 '55000', format('domain "%s" cannot be transferred out now', l.name),
 				 format('%s: %s after the code was issued: the right code is refused with 55000', l.name, l.late_status))
   FROM late l ORDER BY l.name;
@@ -62,7 +62,7 @@ SELECT throws_ok(format('SELECT domxfer.receive_transfer_request(%L, %L, %L)', l
 -- The decision at the deadline: the domain's expiry passes before it.
 CREATE TEMP TABLE pend ON COMMIT DROP AS
 SELECT d.name,
-	   domxfer.receive_transfer_request(d.name, r.auth_code, 'gaining-registrar') AS id
+	   domxfer.receive_transfer_request(d.name, r.auth_code, 'gaining-reg') AS id
   FROM domxfer.domains d CROSS JOIN LATERAL domxfer.request_transfer_out(d.name) AS r
  WHERE d.name LIKE 'expiring%';
 SELECT is((SELECT count(*) FROM domxfer.transfers t JOIN pend p USING (id) WHERE t.state = 'pending'),
@@ -97,7 +97,7 @@ SELECT is((SELECT t.state || ' ' || array_to_string(t.outcome_reason, ',') FROM 
 		  format('%s: %s', p.name, CASE WHEN p.name LIKE '%.com' THEN 'registrar_policy rejects (R3 blocks at the deadline)'
 										ELSE 'the gTLD rule set lets it complete (R3 warns)' END))
   FROM pend p ORDER BY p.name;
-SELECT is((SELECT sponsoring_registrar FROM domxfer.domains WHERE name = 'expiring.lc.org'), 'gaining-registrar',
+SELECT is((SELECT sponsoring_registrar FROM domxfer.domains WHERE name = 'expiring.lc.org'), 'gaining-reg',
 		  'the completed gTLD transfer moved the domain to the gaining registrar');
 SELECT is((SELECT sponsoring_registrar FROM domxfer.domains WHERE name = 'expiring.lc.com'),
 		  current_setting('domxfer.registrar_id'), 'the rejected transfer left the domain with us');

@@ -29,7 +29,7 @@ INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_
 							 last_transferred_at, late_renewed_at, status, unpaid,
 							 contacts_complete, registrant_email, real_name_verified)
 SELECT 'inv-' || i || '.' || tld,
-	   CASE WHEN r_flags < 0.05 THEN 'someone-else' ELSE 'regress-registrar' END,
+	   CASE WHEN r_flags < 0.05 THEN 'someone-else' ELSE 'regress-us' END,
 	   registered_at,
 	   -- a tenth expire within 80 days of registration: often an empty window
 	   registered_at + CASE WHEN r_expiry < 0.1 THEN make_interval(secs => 1 + floor(r_expiry * 10 * 80 * 86400))

@@ -59,7 +59,7 @@ my $request_and_receive = sub {
 	my ($db, $name) = @_;
 	$node->safe_psql($db, qq{
 SELECT auth_code AS code FROM domxfer.request_transfer_out('$name') \\gset
-SELECT domxfer.receive_transfer_request('$name', :'code', 'gaining-registrar') IS NOT NULL;
+SELECT domxfer.receive_transfer_request('$name', :'code', 'gaining-reg') IS NOT NULL;
 });
 };
 $request_and_receive->('src', $_) for 'dr-reject.example', 'dr-auto.example';
@@ -92,7 +92,7 @@ my ($tried_id, $tried_code) = split /\|/, $node->safe_psql('src',
 for (1 .. 2)
 {
 	my ($ret, $out, $err) = $node->psql('src',
-		q{SELECT domxfer.receive_transfer_request('中文.cn', 'wrong-code', 'gaining-registrar')});
+		q{SELECT domxfer.receive_transfer_request('中文.cn', 'wrong-code', 'gaining-reg')});
 	like($err, qr/invalid auth code/, 'a wrong code is refused before the dump');
 }
 is( $node->safe_psql('src', "SELECT failed_attempts FROM domxfer.transfers WHERE id = $tried_id"),
@@ -144,15 +144,15 @@ SELECT count(*) FROM domxfer.domains d
 # ---------------------------------------------------------------------
 # dst_custom: the transfers carry on
 is( $node->safe_psql('dst_custom', qq{
-SELECT domxfer.receive_transfer_request('dr-issued.example', '$issued_code', 'gaining-registrar') = $issued_id}),
+SELECT domxfer.receive_transfer_request('dr-issued.example', '$issued_code', 'gaining-reg') = $issued_id}),
 	't', 'dst_custom: an auth code issued before the dump is accepted after the restore');
 is( $node->safe_psql('dst_custom', qq{SELECT state FROM domxfer.transfers WHERE id = $issued_id}),
 	'pending', 'dst_custom: that transfer is now pending');
 is( $node->safe_psql('dst_custom', qq{
-SELECT domxfer.receive_transfer_request('中文.cn', '$tried_code', 'gaining-registrar') = $tried_id}),
+SELECT domxfer.receive_transfer_request('中文.cn', '$tried_code', 'gaining-reg') = $tried_id}),
 	't', 'dst_custom: the code with two failed attempts still works');
 my ($ret, $out, $err) = $node->psql('dst_custom',
-	qq{SELECT domxfer.receive_transfer_request('dr-issued.example', '$issued_code', 'gaining-registrar')});
+	qq{SELECT domxfer.receive_transfer_request('dr-issued.example', '$issued_code', 'gaining-reg')});
 like($err, qr/invalid auth code/, 'dst_custom: a used code does not work twice');
 
 # the manual transfers continue
@@ -192,7 +192,7 @@ is( $node->safe_psql('dst_custom', q{
 SELECT sponsoring_registrar || ' ' || (last_transferred_at = (SELECT decided_at FROM domxfer.transfers
 																WHERE domain_name = 'dr-pending.example'))
   FROM domxfer.domains WHERE name = 'dr-pending.example'}),
-	'gaining-registrar true', 'dst_custom: the completed domain moved to the gaining registrar');
+	'gaining-reg true', 'dst_custom: the completed domain moved to the gaining registrar');
 is( $node->safe_psql('dst_custom', q{
 SELECT count(*) FROM domxfer.transfers t
  WHERE NOT EXISTS (SELECT FROM domxfer.transfer_events e WHERE e.transfer_id = t.id AND e.to_state = t.state)}),

@@ -391,21 +391,25 @@ SET ROLE domxfer_app;
 SET search_path = public, pg_catalog;
 SELECT transfer_id AS approve_id, auth_code AS approve_code
   FROM domxfer.request_transfer_out('SEC-Approve.Example.') \gset
-SELECT domxfer.receive_transfer_request('sec-approve.example', :'approve_code', 'gaining-registrar') AS received_id \gset
+SELECT domxfer.receive_transfer_request('sec-approve.example', :'approve_code', 'gaining-reg') AS received_id \gset
 SELECT domxfer.approve_transfer_out(:approve_id);
 
 SELECT transfer_id AS cancel_id, auth_code AS cancel_code FROM domxfer.request_transfer_out('sec-cancel.example') \gset
 SELECT domxfer.reissue_auth_code(:cancel_id) AS cancel_code2 \gset
-SELECT domxfer.receive_transfer_request('sec-cancel.example', :'cancel_code2', 'gaining-registrar');
+SELECT domxfer.receive_transfer_request('sec-cancel.example', :'cancel_code2', 'gaining-reg');
 SELECT domxfer.cancel_transfer_out(:cancel_id, 'holder changed their mind');
 
 SELECT transfer_id AS due_id, auth_code AS due_code FROM domxfer.request_transfer_out('sec-due.example') \gset
-SELECT domxfer.receive_transfer_request('sec-due.example', :'due_code', 'gaining-registrar');
+SELECT domxfer.receive_transfer_request('sec-due.example', :'due_code', 'gaining-reg');
 SELECT domxfer.process_due_transfers();
 
 SELECT domxfer.open_manual_transfer('sec-manual.hk') AS manual_id \gset
 SELECT domxfer.record_documents_received(:manual_id) IS NOT NULL;
 SELECT pg_catalog.length(domxfer.approve_manual_transfer(:manual_id));
+
+-- the mailer (notices to the holder)
+SELECT count(domxfer.mark_notice_sent(c.id)) FROM domxfer.claim_notices(2) c;
+SELECT count(domxfer.mark_notice_failed(c.id, 'hostile session')) FROM domxfer.claim_notices(1) c;
 
 -- the invoker-rights functions too
 SELECT domxfer.transfer_out_eligible('sec-reissue.example'),
@@ -436,6 +440,7 @@ SET search_path = public, pg_catalog;
 SELECT count(*) FROM domxfer.process_due_transfers_dry_run('2100-01-01 00:00+00');
 SELECT domxfer.process_due_transfers('2100-01-01 00:00+00');
 SELECT domxfer.restore_shipped_policy();
+SELECT domxfer.set_notice_public_key(NULL);
 UPDATE domxfer.tld_policy SET early_approval = false WHERE tld OPERATOR(pg_catalog.=) 'hk';
 UPDATE domxfer.tld_policy SET early_approval = true WHERE tld OPERATOR(pg_catalog.=) 'hk';
 INSERT INTO domxfer.tld_policy (tld, shipped, min_days_after_registration) VALUES ('hk', true, 60);
@@ -460,7 +465,7 @@ SELECT string_agg(DISTINCT actor, ',') FROM domxfer.transfer_events}),
 	'domxfer_admin,domxfer_app', 'events name the calling roles, not a planted _actor()');
 is( clean_psql('hostile', q{
 SELECT sponsoring_registrar FROM domxfer.domains WHERE name = 'sec-approve.example'}),
-	'gaining-registrar', 'the approved domain moved to the gaining registrar');
+	'gaining-reg', 'the approved domain moved to the gaining registrar');
 
 # every SECURITY DEFINER function was exercised above
 $node->poll_query_until('hostile', q{
@@ -577,7 +582,7 @@ for my $attempt (1 .. 5)
 SET ROLE domxfer_app;
 SET search_path = public, pg_catalog;
 \\set VERBOSITY verbose
-SELECT domxfer.receive_transfer_request('sec-brute.example', '$wrong', 'gaining-registrar')});
+SELECT domxfer.receive_transfer_request('sec-brute.example', '$wrong', 'gaining-reg')});
 	like($err, qr/28P01/, "wrong code $attempt fails with 28P01");
 	is(clean_psql('hostile', "SELECT failed_attempts FROM domxfer.transfers WHERE id = $brute_id"),
 		$attempt, "wrong code $attempt is counted");
@@ -589,7 +594,7 @@ SELECT auth_code_hash IS NULL AND auth_code_salt IS NULL AND state = 'auth_code_
 ($ret, $out, $err) = try_psql('hostile', qq{
 SET ROLE domxfer_app;
 \\set VERBOSITY verbose
-SELECT domxfer.receive_transfer_request('sec-brute.example', '$brute_code', 'gaining-registrar')});
+SELECT domxfer.receive_transfer_request('sec-brute.example', '$brute_code', 'gaining-reg')});
 like($err, qr/28P01.*revoked/s, 'the right code now fails too (28P01, revoked)');
 is( clean_psql('hostile', qq{
 SELECT state || ' ' || failed_attempts FROM domxfer.transfers WHERE id = $brute_id}),
@@ -604,7 +609,7 @@ SET ROLE domxfer_app;
 SELECT domxfer.reissue_auth_code($brute_id)});
 is( clean_psql('hostile', qq{
 SET ROLE domxfer_app;
-SELECT domxfer.receive_transfer_request('sec-brute.example', '$fresh', 'gaining-registrar') = $brute_id}),
+SELECT domxfer.receive_transfer_request('sec-brute.example', '$fresh', 'gaining-reg') = $brute_id}),
 	't', 'a reissued code is accepted');
 is(hostile_calls('hostile'), '0', 'still no planted object called');
 

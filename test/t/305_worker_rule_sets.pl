@@ -27,7 +27,7 @@ DECLARE
 BEGIN
 	FOR d IN SELECT name FROM domxfer.domains WHERE name LIKE 'expiring.%' ORDER BY name LOOP
 		SELECT * INTO issued FROM domxfer.request_transfer_out(d.name);
-		PERFORM domxfer.receive_transfer_request(d.name, issued.auth_code, 'gaining-registrar');
+		PERFORM domxfer.receive_transfer_request(d.name, issued.auth_code, 'gaining-reg');
 	END LOOP;
 END
 $$;
@@ -53,7 +53,7 @@ SELECT string_agg(t.domain_name || ' ' || t.state || ' ' || array_to_string(t.ou
 				  || ' ' || (t.decided_at = t.deadline) || ' ' || d.sponsoring_registrar, '; ' ORDER BY t.domain_name)
   FROM domxfer.transfers t JOIN domxfer.domains d ON d.name = t.domain_name}),
 	'expiring.cn rejected too_close_to_expiry true tap-registrar; '
-	  . 'expiring.org completed auto_approved true gaining-registrar',
+	  . 'expiring.org completed auto_approved true gaining-reg',
 	'icann_2024 completes the gTLD transfer, registrar_policy rejects the .cn one, both as of the deadline');
 is($node->safe_psql($db, q{
 SELECT string_agg(DISTINCT e.actor, ',') FROM domxfer.transfer_events e WHERE e.from_state = 'pending'}),

@@ -63,7 +63,7 @@ SELECT count(*) FROM (
 	'0', 'no state change recorded twice');
 is( $node->safe_psql($db, qq{
 SELECT count(*) FROM domxfer.domains WHERE name LIKE 'crash%'
-   AND sponsoring_registrar = 'gaining-registrar' AND open_transfer_id IS NULL}),
+   AND sponsoring_registrar = 'gaining-reg' AND open_transfer_id IS NULL}),
 	$count, 'every domain moved to the gaining registrar once');
 
 $node->stop('fast');

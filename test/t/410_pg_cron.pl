@@ -48,7 +48,7 @@ DECLARE
 	v_code text;
 BEGIN
 	SELECT auth_code INTO v_code FROM domxfer.request_transfer_out('cron-demo.test');
-	PERFORM domxfer.receive_transfer_request('cron-demo.test', v_code, 'gaining-registrar');
+	PERFORM domxfer.receive_transfer_request('cron-demo.test', v_code, 'gaining-reg');
 END
 $$;
 });
@@ -76,7 +76,7 @@ is( $node->safe_psql($db, q{
 SELECT sponsoring_registrar || '|' || (last_transferred_at = t.deadline) || '|' || status::text || '|' || (open_transfer_id IS NULL)
   FROM domxfer.domains d JOIN domxfer.transfers t ON t.domain_name = d.name
  WHERE d.name = 'cron-demo.test'}),
-	'gaining-registrar|true|ok|true', 'the domain moved to the gaining registrar as of the deadline');
+	'gaining-reg|true|ok|true', 'the domain moved to the gaining registrar as of the deadline');
 is( $node->safe_psql($db, q{
 SELECT count(*) FROM cron.job_run_details WHERE command LIKE '%process_due_transfers%' AND status = 'succeeded'}) > 0
 	? 'yes' : 'no', 'yes', 'by a pg_cron job run that succeeded');
