@@ -26,8 +26,8 @@ END $$;
 
 -- 1. any spelling is stored as the canonical A-label
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('Gd-中文.Guards.EXAMPLE.', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'h@example.net'),
-	   ('GD-plain.guards.example', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'h@example.net');
+VALUES ('Gd-中文.Guards.EXAMPLE.', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'h@example.net'),
+	   ('GD-plain.guards.example', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'h@example.net');
 SELECT name FROM domxfer.domains WHERE name LIKE '%guards.example' ORDER BY name;
 UPDATE domxfer.domains SET name = 'GD-Renamed.guards.example' WHERE name = 'gd-plain.guards.example' RETURNING name;
 -- an invalid name keeps normalize_domain's error
@@ -59,7 +59,7 @@ SELECT domxfer.transfer_out_warnings(NULL::text, now()) IS NULL AS null_name;
 
 -- 3. pendingTransfer and open_transfer_id belong to the lifecycle
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, status)
-VALUES ('gd-fake.guards.example', 'regress-registrar', '2020-01-01', '2030-01-01', 'pendingTransfer');
+VALUES ('gd-fake.guards.example', 'regress-us', '2020-01-01', '2030-01-01', 'pendingTransfer');
 \echo :LAST_ERROR_SQLSTATE
 SELECT transfer_id AS gd_id, auth_code AS gd_code
   FROM domxfer.request_transfer_out('gd-renamed.guards.example') \gset
@@ -92,7 +92,7 @@ INSERT INTO domxfer.tld_policy (tld, test_auto_approve_minutes) VALUES ('com', 1
 \set VERBOSITY default
 INSERT INTO domxfer.tld_policy (tld, test_auto_approve_minutes) VALUES ('TEST', 2) RETURNING tld, auto_approve_days, test_auto_approve_minutes;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-VALUES ('gd-quick.TEST', 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'h@example.net');
+VALUES ('gd-quick.TEST', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'h@example.net');
 BEGIN;
 SELECT transfer_id AS q_id, auth_code AS q_code FROM domxfer.request_transfer_out('gd-quick.test') \gset
 SELECT domxfer.receive_transfer_request('gd-quick.test', :'q_code', 'gaining-reg') = :q_id AS received;

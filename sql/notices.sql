@@ -29,7 +29,7 @@ LANGUAGE sql AS $$
 $$;
 
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-SELECT n, 'regress-registrar', now() - interval '400 days', now() + interval '300 days', 'holder+' || split_part(n, '.', 1) || '@example.net'
+SELECT n, 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder+' || split_part(n, '.', 1) || '@example.net'
   FROM unnest(ARRAY['nt-approve.example', 'nt-cancel.example', 'nt-deadline.example', 'nt-reject.example',
 					'nt-expire.example', 'nt-rollback.example', 'nt-tld.nttest', 'nt-manual.hk',
 					'xn--fsqu00a.example', 'nt-key.example', 'nt-batch1.example', 'nt-batch2.example']) AS n;
