@@ -6,6 +6,7 @@
 
 #include "fmgr.h"
 
+#include "check_service.h"
 #include "domxfer.h"
 #include "transfer_worker.h"
 
@@ -15,10 +16,11 @@ bool		domxfer_in_worker = false;
 
 void		_PG_init(void);
 
-/* Defines the settings and, when preloaded, registers the background worker. */
+/* Defines the settings and, when preloaded, registers the background workers. */
 void
 _PG_init(void)
 {
 	domxfer_init_settings();
 	domxfer_init_worker();
+	domxfer_init_check_service();
 }

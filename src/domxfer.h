@@ -11,6 +11,7 @@ extern char *domxfer_database;
 extern int	domxfer_naptime_ms;
 extern int	domxfer_batch_size;
 extern bool domxfer_batch_checks_links;
+extern int	domxfer_auth_check_workers;	/* pool size, check_service.c */
 
 extern void domxfer_init_settings(void);
 

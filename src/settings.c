@@ -16,6 +16,7 @@ char	   *domxfer_database = NULL;
 int			domxfer_naptime_ms = 1000;
 int			domxfer_batch_size = 100;
 bool		domxfer_batch_checks_links = false;
+int			domxfer_auth_check_workers = 2;
 
 /* Defines every domxfer.* setting and reserves the prefix. */
 void
@@ -85,6 +86,19 @@ domxfer_init_settings(void)
 							 PGC_SUSET,
 							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
 							 NULL, NULL, NULL);
+
+	/* the resident check service's pool (check_service.c) */
+	DefineCustomIntVariable("domxfer.auth_check_workers",
+							"Long-lived background workers that check auth codes and decide overdue transfers for callers.",
+							"0 turns the service off: every check then starts a short-lived background worker. "
+							"Takes effect only when domxfer is in shared_preload_libraries.",
+							&domxfer_auth_check_workers,
+							2,
+							0,
+							8,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("domxfer");

@@ -36,11 +36,11 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "actor.h"
-#include "side_transaction.h"
+#include "access/xlog.h"
 
-/* How long the worker waits for a row lock before giving up. */
-#define SIDE_LOCK_TIMEOUT	"1s"
+#include "actor.h"
+#include "check_service.h"
+#include "side_transaction.h"
 
 /*
  * How long an auth-code check keeps trying to get a background-worker slot
@@ -177,9 +177,13 @@ side_query(SideRequest *request, const char *query, int nargs, Oid *argtypes, Da
 	request->result = isnull ? 0 : DatumGetInt64(value);
 }
 
-/* Runs the request's queries in the worker's own transaction and commits it. */
-static void
-side_transaction_execute(SideRequest *request)
+/*
+ * Runs the request's fixed queries with SPI inside the current transaction
+ * (the caller has connected SPI and pushed a snapshot): the short-lived
+ * worker's own transaction, or one subtransaction of a check-service group.
+ */
+void
+side_run_queries(SideRequest *request)
 {
 	Oid			argtypes[4];
 	Datum		args[4];
@@ -196,12 +200,6 @@ side_transaction_execute(SideRequest *request)
 	}
 	else if (request->action != SIDE_DECIDE_DUE)
 		elog(ERROR, "unknown domxfer side transaction action %d", request->action);
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SetConfigOption("lock_timeout", SIDE_LOCK_TIMEOUT, PGC_USERSET, PGC_S_SESSION);
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
 
 	if (request->action == SIDE_CHECK_AUTH_CODE)
 	{
@@ -241,7 +239,18 @@ side_transaction_execute(SideRequest *request)
 				   "SELECT domxfer._decide_due_transfer($1, $2)::pg_catalog.int4::pg_catalog.int8",
 				   2, argtypes, args);
 	}
+}
 
+/* Runs the request's queries in the worker's own transaction and commits it. */
+static void
+side_transaction_execute(SideRequest *request)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SetConfigOption("lock_timeout", SIDE_LOCK_TIMEOUT, PGC_USERSET, PGC_S_SESSION);
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	side_run_queries(request);
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -347,6 +356,15 @@ domxfer_check_auth_code_in_side_transaction(PG_FUNCTION_ARGS)
 	SideRequest request;
 	bool		committed;
 
+	/* a wrong code could not be counted: compare nothing */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot check an auth code on a standby server"),
+				 errdetail("The auth-code check service does not run during recovery: a code is compared only where a wrong one is counted in a committed transaction. "
+						   "The auth code of transfer " INT64_FORMAT " was not compared and no failed attempt was counted.",
+						   PG_GETARG_INT64(0)),
+				 errhint("Send the request to the primary server.")));
 	if (VARSIZE_ANY_EXHDR(salt) > SIDE_MAX_SALT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -362,7 +380,15 @@ domxfer_check_auth_code_in_side_transaction(PG_FUNCTION_ARGS)
 		memcpy(request.code, VARDATA_ANY(code), request.code_len);
 	}
 
-	committed = run_side_transaction(&request, SIDE_SLOT_WAIT_MS);
+	/* the resident check service first; a process of its own otherwise */
+	if (domxfer_check_service_run(&request))
+		committed = request.committed;
+	else
+	{
+		committed = run_side_transaction(&request, SIDE_SLOT_WAIT_MS);
+		if (committed)
+			domxfer_check_service_count_dynamic(SIDE_CHECK_AUTH_CODE);
+	}
 	explicit_bzero(request.code, sizeof(request.code));
 	if (!committed)
 		raise_auth_code_not_checked(&request);
@@ -399,6 +425,13 @@ domxfer_decide_in_side_transaction(PG_FUNCTION_ARGS)
 
 	side_request_init(&request, SIDE_DECIDE_DUE, PG_GETARG_INT64(0));
 	request.at = PG_GETARG_TIMESTAMPTZ(1);
+	if (RecoveryInProgress())
+		PG_RETURN_BOOL(false);	/* nothing can be decided here */
+	if (domxfer_check_service_run(&request))
+		PG_RETURN_BOOL(request.committed);
 	/* no waiting for a slot: the caller can decide in its own transaction */
-	PG_RETURN_BOOL(run_side_transaction(&request, 0));
+	if (!run_side_transaction(&request, 0))
+		PG_RETURN_BOOL(false);
+	domxfer_check_service_count_dynamic(SIDE_DECIDE_DUE);
+	PG_RETURN_BOOL(true);
 }

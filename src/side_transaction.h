@@ -35,6 +35,9 @@ typedef enum SidePhase
 	SIDE_PHASE_COMPARING = 2	/* the candidate may have been compared */
 } SidePhase;
 
+/* How long a check waits for the transfer's row lock before giving up. */
+#define SIDE_LOCK_TIMEOUT	"1s"
+
 #define SIDE_MAX_SALT	64
 /* a longer candidate cannot be a code (22 characters): it is sent as '' */
 #define SIDE_MAX_CODE	256
@@ -65,5 +68,8 @@ typedef struct SideRequest
 } SideRequest;
 
 extern PGDLLEXPORT void domxfer_side_transaction_main(Datum main_arg);
+
+/* Runs a request's fixed queries in the current transaction (SPI connected). */
+extern void side_run_queries(SideRequest *request);
 
 #endif							/* SIDE_TRANSACTION_H */

@@ -352,6 +352,10 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 -- the background worker's report
 ('domxfer.worker_status()', $c$SELECT domxfer.worker_status()$c$, 'bad_input_nobody', '42501', 'wrong role: nobody'),
 ('domxfer.worker_status()', $c$SELECT domxfer.worker_status()$c$, 'domxfer_reader', '00000', 'the reader may see it'),
+-- the auth-code check service's report (install/85_check_service.sql)
+('domxfer.auth_check_status()', $c$SELECT domxfer.auth_check_status()$c$, 'bad_input_nobody', '42501', 'wrong role: nobody'),
+('domxfer.auth_check_status()', $c$SELECT domxfer.auth_check_status()$c$, 'domxfer_reader', '00000', 'the reader may see it'),
+('domxfer.auth_check_status()', $c$SELECT domxfer.auth_check_status('x')$c$, 'domxfer_reader', '42883', 'it takes no argument'),
 
 -- trigger functions cannot be called directly
 ('domxfer._tld_policy_changed()', $c$SELECT domxfer._tld_policy_changed()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
@@ -628,6 +632,11 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 ('domxfer.notice_key', $c$INSERT INTO domxfer.notice_key (singleton, public_key, key_id) VALUES (false, 'k', 'k')$c$, NULL, '23514', 'a second row (superuser)'),
 ('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET code_notice_minutes = 0 WHERE tld = '*'$c$, NULL, '23514', 'no delay for the code notice'),
 ('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET notice_hours = 721 WHERE tld = '*'$c$, NULL, '23514', 'more than 30 days for a notice');
+
+-- the auth-code check service's report (install/85_check_service.sql)
+INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
+('domxfer.auth_check_service', $c$SELECT * FROM domxfer.auth_check_service$c$, 'bad_input_nobody', '42501', 'the view needs domxfer_reader'),
+('domxfer.auth_check_service', $c$UPDATE domxfer.auth_check_service SET pool_size = 9$c$, 'domxfer_admin', '55000', 'the report cannot be written to: a view over a function is not updatable');
 
 -- Guards of issue 13 (install/93_guards.sql): by-name rule functions,
 -- restore_shipped_policy, the dry run, the triggers; and the writes the

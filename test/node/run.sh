@@ -102,7 +102,7 @@ check "fresh mailer database with 40 transfers (80 notices owed)" \
 			SELECT CASE WHEN i = 1 THEN 'xn--fsqu00a.example' ELSE 'mail-' || i || '.example' END,
 				   current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days',
 				   'holder' || i || '@example.net' FROM generate_series(1, 40) i" \
-		-c "SELECT count(domxfer.receive_transfer_request(d.name, r.auth_code, 'gaining-registrar.example'))
+		-c "SELECT count(domxfer.receive_transfer_request(d.name, r.auth_code, 'gaining-reg'))
 			  FROM domxfer.domains d, domxfer.request_transfer_out(d.name) r"
 mpsql() { psql -X -q -A -t -d $MDB -v ON_ERROR_STOP=1 -c "$1"; }
 NODE_PATH="$EXAMPLE/node_modules" node "$HERE/smtp-sink.js" "$SMTP_PORT" "$SINK" >"$WORK/sink.log" 2>&1 &
@@ -118,6 +118,21 @@ PGDATABASE=$MDB node "$EXAMPLE/mailer.js" --smtp-host 127.0.0.1 --smtp-port "$SM
 MAILER_PID=$!
 sink_has() { test "$(sent_lines)" -ge "$1"; }
 check "the mailer sends (15 mails reach the sink)" wait_for 60 sink_has 15
+# Kill it mid-batch, not between two batches: freeze it (SIGSTOP), look
+# whether a batch is in flight (claimed, not marked), else let it run a
+# moment and look again; then kill -9 the frozen process.
+in_flight() { test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL AND claimed_until IS NOT NULL")" -gt 0; }
+freeze_mid_batch() {
+	local tries=0
+	while [ "$tries" -lt 200 ]; do
+		tries=$((tries + 1))
+		kill -STOP "$MAILER_PID" || return 1
+		in_flight && return 0
+		kill -CONT "$MAILER_PID"; sleep 0.05
+	done
+	return 1
+}
+check "the mailer is frozen with a batch in flight" freeze_mid_batch
 kill -9 "$MAILER_PID"; wait "$MAILER_PID" 2>/dev/null
 check "killed mid-batch: notices claimed by the dead mailer are neither sent nor free" \
 	test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL AND claimed_until IS NOT NULL")" -gt 0

@@ -1,6 +1,10 @@
 # An auth code presented from outside the transaction that issued it is
-# compared only by a side-transaction worker that counts a wrong one. With
-# every max_worker_processes slot taken, it is not compared at all: after
+# compared only by a side-transaction worker that counts a wrong one. This
+# file tests the fallback path, a short-lived background worker per check,
+# with the resident check service turned off (domxfer.auth_check_workers =
+# 0; with the service up, 120_check_service.pl shows the same calls served
+# with every slot taken). With every max_worker_processes slot taken, the
+# code is not compared at all: after
 # about a second of waiting for a slot, the right and a wrong code get the
 # same 53000 error and nothing is counted, so flooding the server cannot buy
 # uncounted guesses. A slot freed while a call waits is used; once slots are
@@ -17,13 +21,18 @@ use Time::HiRes qw(time);
 use DomxferWorker;
 
 my $db = 'tap';
-# Three slots: the domxfer worker's and two for the sleeping parallel
-# workers below; no logical replication launcher to take one.
+# Four slots: the domxfer worker's, check worker 0's (which only manages the
+# pool while it is off) and two for the sleeping parallel workers below; no
+# logical replication launcher to take one.
 my $node = new_domxfer_node('slots', conf => q{
-max_worker_processes = 3
+max_worker_processes = 4
 max_logical_replication_workers = 0
+domxfer.auth_check_workers = 0
 });
 worker_pid($node, $db);
+ok( wait_until($node, $db, q{
+SELECT state = 'off' AND cardinality(worker_pids) = 1 AND NOT serves_this_database FROM domxfer.auth_check_service}),
+	'the check service is off');
 
 $node->safe_psql($db, q{
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
@@ -67,7 +76,7 @@ SELECT count(*) = 2 FROM pg_stat_activity WHERE backend_type = 'parallel worker'
 	'two parallel workers are sleeping');
 is( $node->safe_psql($db, q{
 SELECT count(*) = current_setting('max_worker_processes')::int
-  FROM pg_stat_activity WHERE backend_type IN ('domxfer worker', 'parallel worker')}),
+  FROM pg_stat_activity WHERE backend_type IN ('domxfer worker', 'domxfer check worker', 'parallel worker')}),
 	't', 'every max_worker_processes slot is taken');
 
 # A wrong code: refused with 53000 after waiting about a second for a slot,
@@ -76,7 +85,7 @@ my $started = time();
 my $wrong = $node->safe_psql($db, "SELECT try_receive('slots.example', 'wrong-1')");
 my $waited = time() - $started;
 like( $wrong,
-	qr/^53000\|could not start a background worker to check the auth code\|All 3 max_worker_processes slots stayed in use for 1000 ms\. The auth code of transfer \d+ was not compared and no failed attempt was counted: .*\|Retry in a moment\. If this recurs, raise max_worker_processes/,
+	qr/^53000\|could not start a background worker to check the auth code\|All 4 max_worker_processes slots stayed in use for 1000 ms\. The auth code of transfer \d+ was not compared and no failed attempt was counted: .*\|Retry in a moment\. If this recurs, raise max_worker_processes/,
 	'a wrong code gets 53000, saying why and what to do');
 cmp_ok($waited, '>=', 0.9, sprintf('the call waited for a slot before giving up (%.2f s)', $waited));
 is($node->safe_psql($db, $state_query), 'auth_code_issued 0 true', 'the wrong code was not counted');
@@ -143,6 +152,9 @@ is($node->safe_psql($db, "SELECT try_receive('slots.example', auth_code) FROM co
 	'ok', 'the right code is accepted');
 is( $node->safe_psql($db, "SELECT state || ' ' || failed_attempts || ' ' || gaining_registrar FROM domxfer.transfers WHERE id = $transfer"),
 	'pending 2 tap-gainer', 'the transfer is pending; only the two compared wrong codes were counted');
+is( $node->safe_psql($db, q{
+SELECT service_checks || ' ' || dynamic_checks || ' ' || (fallback_unavailable >= 11) FROM domxfer.auth_check_service}),
+	'0 3 true', 'short-lived workers served the three compared checks, each of the 11 calls having found the service off');
 
 $_->{session}->quit for @sleepers;
 $receiver->quit;

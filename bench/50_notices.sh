@@ -55,7 +55,7 @@ CREATE FUNCTION public.bench_receive(name text, code text) RETURNS bigint LANGUA
 BEGIN
 	FOR i IN 1..20 LOOP
 		BEGIN
-			RETURN domxfer.receive_transfer_request(name, code, 'gaining-registrar');
+			RETURN domxfer.receive_transfer_request(name, code, 'gaining-reg');
 		EXCEPTION WHEN SQLSTATE '53000' OR SQLSTATE '55P03' THEN
 			PERFORM pg_sleep(0.01);
 		END;
