@@ -24,9 +24,12 @@ DATA         = $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_bu
 
 ICU_CFLAGS  := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
 ICU_LIBS    := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
-PG_CPPFLAGS  = -Isrc $(ICU_CFLAGS)
+# libxml2 reads the registry's EPP messages (src/epp_notice.c)
+XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+XML2_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+PG_CPPFLAGS  = -Isrc $(ICU_CFLAGS) $(XML2_CFLAGS)
 PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-SHLIB_LINK   = $(ICU_LIBS)
+SHLIB_LINK   = $(ICU_LIBS) $(XML2_LIBS)
 
 EXTRA_CLEAN  = $(DATA_built) results regression.diffs regression.out tmp_check output_iso
 

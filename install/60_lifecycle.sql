@@ -231,7 +231,8 @@ BEGIN
 	SELECT * INTO t FROM domxfer.transfers tr
 	 WHERE tr.id OPERATOR(pg_catalog.=) _decide_due_transfer.transfer_id
 	   FOR UPDATE;
-	IF NOT FOUND OR t.due_at IS NULL OR t.due_at OPERATOR(pg_catalog.>) at THEN
+	-- a registry-managed transfer is decided by the registry (SPEC §8), never here
+	IF NOT FOUND OR t.due_at IS NULL OR t.due_at OPERATOR(pg_catalog.>) at OR t.registry_managed THEN
 		RETURN false;
 	END IF;
 
@@ -264,6 +265,7 @@ AS $$
 	SELECT t.id
 	  FROM domxfer.transfers t
 	 WHERE t.due_at OPERATOR(pg_catalog.<=) at
+	   AND NOT t.registry_managed
 	 ORDER BY t.due_at, t.id
 	 LIMIT max_rows
 	   FOR UPDATE SKIP LOCKED
@@ -307,6 +309,7 @@ BEGIN
 				d.registrant_email_usable, NULL, d.registrant_changed_at,
 				d.registrant_change_lock_opt_out, t.deadline) AS b(blockers)
 		 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
+		   AND NOT t.registry_managed
 		   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
 		 ORDER BY t.due_at, t.id
 		 LIMIT max_rows
@@ -380,11 +383,15 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	RETURN (SELECT pg_catalog.min(t.due_at) FROM domxfer.transfers t);
+	-- registry-managed transfers are not due at their deadline; the worker
+	-- looks at them at the latest registry_answer_lead before it (SPEC §8)
+	RETURN LEAST(
+		(SELECT pg_catalog.min(t.due_at) FROM domxfer.transfers t WHERE NOT t.registry_managed),
+		domxfer._next_registry_check_at(pg_catalog.now()));
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._next_due_at() IS 'Internal (worker contract): the earliest due instant of any open transfer, NULL if none (an index lookup)';
+COMMENT ON FUNCTION domxfer._next_due_at() IS 'Internal (worker contract): the earliest due instant of any open transfer that is not registry-managed, or the earliest acDate minus registry_answer_lead still to come of a registry-managed one, NULL if none';
 
 CREATE FUNCTION domxfer._settle_transfer(transfer_id bigint, at timestamptz)
 RETURNS domxfer.transfers
@@ -626,6 +633,12 @@ BEGIN
 				  DETAIL = 'A domain cannot be transferred to the registrar that already sponsors it.';
 	END IF;
 	v_name := domxfer._known_domain(name);
+	IF (domxfer._policy_for(v_name)).registry_transfers THEN
+		RAISE EXCEPTION 'the registry of .% handles transfer requests', domxfer.domain_tld(v_name)
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The gaining registrar sends its request and the auth code to the registry, which checks the code.',
+				  HINT = 'Feed the registry''s message to domxfer.apply_registry_message().';
+	END IF;
 
 	SELECT dm.open_transfer_id INTO v_open FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name;
 	IF v_open IS NULL THEN
@@ -763,7 +776,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request (gaining_registrar: an EPP client identifier other than ours, else 22023). White space and zero-width characters pasted with the code are removed before it is compared (SPEC §1c). The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code). The code is compared only in a committed side transaction (a short-lived background worker) that counts a wrong one; when no worker slot frees up within 1 s (53000) or the worker cannot lock the transfer within 1 s (55P03), nothing is compared or counted and the right and a wrong code get the same error: retry. A code issued in the calling transaction itself is compared in that transaction, without a worker and without counting';
+COMMENT ON FUNCTION domxfer.receive_transfer_request(text, text, text) IS 'Lifecycle step 2: the gaining registrar''s request (gaining_registrar: an EPP client identifier other than ours, else 22023). White space and zero-width characters pasted with the code are removed before it is compared (SPEC §1c). The right code makes the transfer pending until now + auto_approve_days; a wrong, expired or revoked code fails with 28P01 (a wrong one is counted; the 5th revokes the code). The code is compared only in a committed side transaction (a short-lived background worker) that counts a wrong one; when no worker slot frees up within 1 s (53000) or the worker cannot lock the transfer within 1 s (55P03), nothing is compared or counted and the right and a wrong code get the same error: retry. A code issued in the calling transaction itself is compared in that transaction, without a worker and without counting. Refused (55000) for a TLD whose policy has registry_transfers: the registry checks codes there (SPEC §8)';
 
 -- Lifecycle steps 3 and 4
 
@@ -791,11 +804,16 @@ BEGIN
 	IF t.state OPERATOR(pg_catalog.>=) 'completed' THEN
 		PERFORM domxfer._raise_wrong_state(t, 'cancel the transfer');
 	END IF;
+	-- the registry decides: the holder's objection becomes a reject command
+	IF t.registry_managed AND t.state OPERATOR(pg_catalog.=) 'pending' THEN
+		PERFORM domxfer._registry_answer(t, 'reject', '{holder_cancelled}');
+		RETURN;
+	END IF;
 	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', reason);
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back';
+COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back. A registry-managed pending transfer stays pending: the cancellation becomes a reject command for the registry (SPEC §8)';
 
 CREATE FUNCTION domxfer.approve_transfer_out(transfer_id bigint)
 RETURNS void
@@ -823,11 +841,16 @@ BEGIN
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(t.domain_name, v_blockers);
 	END IF;
+	-- the registry decides: the holder's approval becomes an approve command
+	IF t.registry_managed THEN
+		PERFORM domxfer._registry_answer(t, 'approve', '{holder_approved}');
+		RETURN;
+	END IF;
 	PERFORM domxfer._finish_transfer(t, 'completed', v_now, '{holder_approved}', NULL);
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.approve_transfer_out(bigint) IS 'Lifecycle step 4: the holder approves a pending transfer early; it completes now if the TLD''s policy allows early approval and the domain is still eligible';
+COMMENT ON FUNCTION domxfer.approve_transfer_out(bigint) IS 'Lifecycle step 4: the holder approves a pending transfer early; it completes now if the TLD''s policy allows early approval and the domain is still eligible. A registry-managed transfer stays pending: the approval becomes an approve command for the registry (SPEC §8); refused (55000) after a reject command';
 
 -- Lifecycle steps 5 and 6
 
@@ -857,6 +880,9 @@ BEGIN
 				  DETAIL = 'Only members of domxfer_admin may decide transfers before their deadline.';
 	END IF;
 
+	-- blocking rules as of acDate of registry-managed transfers (SPEC §8)
+	PERFORM domxfer._queue_registry_commands(at);
+
 	-- all at once; if any transfer fails, one by one so that the others proceed
 	BEGIN
 		RETURN domxfer._decide_due_batch(at, max_rows, '{}');
@@ -879,7 +905,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.process_due_transfers(timestamptz, integer) IS 'Lifecycle steps 5 and 6: decides up to max_rows transfers due at "at", each as of its own deadline or code expiry (the background worker''s work, for pg_cron and tests); returns how many it decided. A future "at" needs domxfer_admin';
+COMMENT ON FUNCTION domxfer.process_due_transfers(timestamptz, integer) IS 'Lifecycle steps 5 and 6: decides up to max_rows transfers due at "at", each as of its own deadline or code expiry (the background worker''s work, for pg_cron and tests); returns how many it decided. A future "at" needs domxfer_admin. Also queues reject commands for registry-managed pending transfers failing a blocking rule as of their acDate (SPEC §8); those transfers are never decided here';
 
 -- Lifecycle step 7: the document-based process of .hk and .香港
 

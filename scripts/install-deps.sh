@@ -6,7 +6,7 @@
 
 PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-client-15
-	libicu-dev pkg-config
+	libicu-dev libxml2-dev pkg-config
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	postgresql-15-cron

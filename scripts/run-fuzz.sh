@@ -21,6 +21,8 @@ FLAGS=(-g -O1 -fno-omit-frame-pointer
 	-I"$TOP/src" -I"$TOP/fuzz")
 ICU_CFLAGS=$(pkg-config --cflags icu-uc icu-i18n)
 ICU_LIBS=$(pkg-config --libs icu-uc icu-i18n)
+XML2_CFLAGS=$(pkg-config --cflags libxml-2.0)
+XML2_LIBS=$(pkg-config --libs libxml-2.0)
 
 # target | sources under src/ | extra flags | longest input tried
 TARGETS=(
@@ -29,6 +31,7 @@ TARGETS=(
 	"email_syntax|email_syntax.c||300"
 	"auth_code|||128"
 	"client_id|client_id_check.c||80"
+	"epp_notice|epp_notice.c|$XML2_CFLAGS $XML2_LIBS|8192"
 )
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}

@@ -40,6 +40,8 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -449,6 +451,23 @@ keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *arg_types)
 	return *plan;
 }
 
+/*
+ * Registry-managed transfers (SPEC §8): domxfer._queue_registry_commands()
+ * queues a reject for those failing a blocking rule as of their acDate.
+ * Looked up by name on every pass: a 0.1.0 installation does not have it.
+ */
+static void
+queue_registry_commands(TimestampTz at)
+{
+	Oid			arg_type = TIMESTAMPTZOID;
+	Oid			fn = LookupFuncName(list_make2(makeString("domxfer"),
+											   makeString("_queue_registry_commands")),
+									1, &arg_type, true);
+
+	if (OidIsValid(fn))
+		OidFunctionCall1(fn, TimestampTzGetDatum(at));
+}
+
 /* domxfer._next_due_at(), 0 when no transfer is open. */
 static TimestampTz
 query_next_due_at(void)
@@ -804,6 +823,7 @@ run_one_pass(MemoryContext keep_cxt, bool more_due)
 			proc_exit(1);
 		}
 		pass.batch_at = GetCurrentTimestamp();
+		queue_registry_commands(pass.batch_at);
 
 		/*
 		 * Catching up (the last batch was full), the earliest deadline is

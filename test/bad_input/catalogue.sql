@@ -549,6 +549,67 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 ('domxfer.domains', $c$UPDATE domxfer.domains SET registrant_email_usable = true WHERE name = 'bi-free.example'$c$, NULL, '428C9', 'R8''s stored answer cannot be written, even by a superuser'),
 ('domxfer.domains', $c$UPDATE domxfer.domains SET status = 'pendingRenew,pendingTransfer' WHERE name = 'bi-renewing.example'$c$, 'domxfer_app', '22P02', 'two pending* values at once: the status type refuses them in a column');
 
+-- The registry link (SPEC §8). A message that cannot be used is stored and
+-- answered 'invalid' without an error; so that nothing changes here, such
+-- calls run in a DO block that raises the SQLSTATE the message was stored
+-- with (rolling the storing back), which is what is compared.
+-- One message stored beforehand (a renewal notice of google/nomulus's
+-- poll_response_autorenew.xml shape: ignored), so that the messages' id
+-- sequence has been used and test/t/230_bad_input.pl can count what the
+-- catalogue takes from it.
+DO $$ BEGIN PERFORM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1301"><msg>Command completed successfully; ack to dequeue</msg></result><msgQ count="1" id="bi-1"><qDate>2011-01-01T01:01:01Z</qDate><msg>Domain was auto-renewed.</msg></msgQ><resData><domain:renData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi-free.example</domain:name><domain:exDate>2012-01-01T01:01:01Z</domain:exDate></domain:renData></resData></response></epp>'); END $$;
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer.apply_registry_message(text)', $c$SELECT domxfer.apply_registry_message(NULL)$c$, 'domxfer_app', '22004', 'NULL message'),
+('domxfer.apply_registry_message(text)', $c$SELECT domxfer.apply_registry_message(repeat('<!-- x -->', 110000))$c$, 'domxfer_app', '54000', 'over 1 MB'),
+('domxfer.apply_registry_message(text)', $c$SELECT domxfer.apply_registry_message('<epp/>')$c$, 'domxfer_reader', '42501', 'the reader cannot feed messages'),
+('domxfer.apply_registry_message(text)', $c$SELECT domxfer.apply_registry_message('<epp/>')$c$, 'bad_input_nobody', '42501', 'no privilege'),
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '2200M', 'malformed XML: stored, answered invalid'),
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<?xml version="1.0"?><!DOCTYPE epp [<!ENTITY x SYSTEM "file:///etc/passwd">]><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><msgQ id="&x;"/></response></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid' AND m.message NOT LIKE '%root:%'); END $d$$c$, 'domxfer_app', '2200M', 'XXE: a DOCTYPE is refused, the file is never read'),
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><msgQ id="&h;"/></response></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '2200M', 'entity expansion (billion laughs): never expanded'),
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<html><body>EPP</body></html>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '2200N', 'wrong root element'),
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<?xml version="1.0" encoding="ISO-8859-1"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response/></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '2200M', 'not UTF-8 (RFC 5730 §2.1)'),
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi-pending.example</domain:name><domain:trStatus>approved</domain:trStatus></domain:trnData></resData></response></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '22023', 'unknown trStatus'),
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi pending.example</domain:name><domain:trStatus>pending</domain:trStatus></domain:trnData></resData></response></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '22023', 'a name normalize_domain refuses'),
+('domxfer.claim_registry_commands(integer,interval)', $c$SELECT * FROM domxfer.claim_registry_commands(0)$c$, 'domxfer_app', '22023', 'max below 1'),
+('domxfer.claim_registry_commands(integer,interval)', $c$SELECT * FROM domxfer.claim_registry_commands(NULL)$c$, 'domxfer_app', '22004', 'NULL max'),
+('domxfer.claim_registry_commands(integer,interval)', $c$SELECT * FROM domxfer.claim_registry_commands(1, '-1 hour')$c$, 'domxfer_app', '22023', 'negative lease'),
+('domxfer.claim_registry_commands(integer,interval)', $c$SELECT * FROM domxfer.claim_registry_commands(1)$c$, 'domxfer_reader', '42501', 'the reader cannot claim commands'),
+('domxfer.claim_registry_commands(integer,interval)', $c$SELECT * FROM domxfer.claim_registry_commands(1000)$c$, 'domxfer_app', '00000', 'nothing queued'),
+('domxfer.registry_command_xml(bigint)', $c$SELECT domxfer.registry_command_xml(NULL)$c$, 'domxfer_app', '22004', 'NULL id'),
+('domxfer.registry_command_xml(bigint)', $c$SELECT domxfer.registry_command_xml(-1)$c$, 'domxfer_app', 'P0002', 'unknown command'),
+('domxfer.registry_command_xml(bigint)', $c$SELECT domxfer.registry_command_xml(1)$c$, 'bad_input_nobody', '42501', 'no privilege'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(NULL, 1000, 'SRV-1')$c$, 'domxfer_app', '22004', 'NULL id'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(1, NULL, 'SRV-1')$c$, 'domxfer_app', '22004', 'NULL result code'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(1, 999, 'SRV-1')$c$, 'domxfer_app', '22023', 'not an EPP result code'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(1, 1700, 'SRV-1')$c$, 'domxfer_app', '22023', 'no 17xx results in RFC 5730'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(1, 1000, E'SRV\t1')$c$, 'domxfer_app', '22023', 'svTRID with a control character'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(1, 1000, repeat('s', 65))$c$, 'domxfer_app', '22023', 'svTRID over 64 characters'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(-1, 1000, 'SRV-1')$c$, 'domxfer_app', 'P0002', 'unknown command'),
+('domxfer.record_registry_response(bigint,integer,text)', $c$SELECT domxfer.record_registry_response(-1, 1000, 'SRV-1')$c$, 'domxfer_reader', '42501', 'the reader cannot answer'),
+('domxfer._read_registry_message(text)', $c$SELECT domxfer._read_registry_message(NULL)$c$, NULL, '00000', 'internal, STRICT: NULL'),
+('domxfer._read_registry_message(text)', $c$SELECT (domxfer._read_registry_message(E'<epp>\u00e9</epp')).sqlstate$c$, NULL, '00000', 'internal: a malformed message is described, not raised'),
+('domxfer._read_registry_message(text)', $c$SELECT domxfer._read_registry_message('<epp/>')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._registry_outcome(text)', $c$SELECT domxfer._registry_outcome('bogus')$c$, NULL, '00000', 'internal: NULL for anything else'),
+('domxfer._registry_reason(text)', $c$SELECT domxfer._registry_reason('')$c$, NULL, '00000', 'internal'),
+('domxfer._xml_escape(text)', $c$SELECT domxfer._xml_escape('<&">')$c$, NULL, '00000', 'internal'),
+('domxfer._tld_policy_registry_columns()', $c$SELECT domxfer._tld_policy_registry_columns()$c$, NULL, '0A000', 'trigger function called directly'),
+('domxfer._queue_registry_command(domxfer.transfers,text,text[])', $c$SELECT domxfer._queue_registry_command(NULL::domxfer.transfers, 'reject', '{x}')$c$, NULL, '22004', 'internal: no transfer'),
+('domxfer._queue_registry_command(domxfer.transfers,text,text[])', $c$SELECT domxfer._queue_registry_command(NULL::domxfer.transfers, 'reject', '{x}')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._registry_answer(domxfer.transfers,text,text[])', $c$SELECT domxfer._registry_answer(NULL::domxfer.transfers, 'approve', '{x}')$c$, NULL, '22004', 'internal: no transfer'),
+('domxfer._queue_registry_commands(timestamp with time zone)', $c$SELECT domxfer._queue_registry_commands('infinity')$c$, NULL, '00000', 'internal: no registry-managed transfer'),
+('domxfer._queue_registry_commands(timestamp with time zone)', $c$SELECT domxfer._queue_registry_commands(now())$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._next_registry_check_at(timestamp with time zone)', $c$SELECT domxfer._next_registry_check_at('-infinity')$c$, NULL, '00000', 'internal'),
+('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now())$c$, NULL, '00000', 'internal: nothing known, not ours'),
+('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now())$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._registry_command_xml(domxfer.registry_commands)', $c$SELECT domxfer._registry_command_xml(NULL::domxfer.registry_commands)$c$, NULL, '00000', 'internal, STRICT');
+INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
+('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'applied')$c$, 'domxfer_app', '42501', 'the application writes messages only through apply_registry_message'),
+('domxfer.registry_messages', $c$SELECT content_hash FROM domxfer.registry_messages$c$, 'domxfer_reader', '42501', 'the reader sees messages, not their hashes'),
+('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'maybe')$c$, NULL, '23514', 'not a result'),
+('domxfer.registry_commands', $c$UPDATE domxfer.registry_commands SET state = 'done'$c$, 'domxfer_app', '42501', 'commands change only through the command functions'),
+('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'domxfer_reader', '00000', 'the reader sees discrepancies'),
+('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'bad_input_nobody', '42501', 'the views need domxfer_reader');
+
 -- registrar identifiers (SPEC §1b): EPP client identifiers, one check
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.check_client_id(text)', $c$SELECT domxfer.check_client_id('tap-registrar ')$c$, 'domxfer_reader', '22023', 'our id plus a trailing space'),

@@ -49,14 +49,18 @@ UPDATE domxfer.transfers SET failed_attempts = failed_attempts + $guesses WHERE 
 $extension_data
 ROLLBACK;
 });
-for my $seq (['domxfer.transfers_id_seq', 'domxfer.transfers'],
-	['domxfer.transfer_events_id_seq', 'domxfer.transfer_events'])
+# (and the registry messages the catalogue stores and rolls back, to see
+# the SQLSTATE they were stored with)
+for my $seq (['domxfer.transfers_id_seq', 'domxfer.transfers', ''],
+	['domxfer.transfer_events_id_seq', 'domxfer.transfer_events', ''],
+	['domxfer.registry_messages_id_seq', 'domxfer.registry_messages',
+	 q{ OR c.call LIKE 'DO $d$%domxfer.apply_registry_message(%'}])
 {
-	my ($name, $table) = @$seq;
+	my ($name, $table, $also) = @$seq;
 	my $line = $node->safe_psql('bad_input', qq{
 SELECT '$name|1|' || md5((s.last_value + (SELECT count(*) FROM bad_input.catalogue c
-											 WHERE c.relation = '$table'::regclass AND c.run_as IS NULL
-											   AND c.call LIKE 'INSERT %'))::text || ',true')
+											 WHERE (c.relation = '$table'::regclass AND c.run_as IS NULL
+													AND c.call LIKE 'INSERT %')$also))::text || ',true')
   FROM $name s WHERE s.is_called});
 	isnt($line, '', "$name has been used");
 	$expected_after =~ s/^\Q$name\E\|.*$/$line/m;
@@ -86,7 +90,7 @@ is( $node->safe_psql('bad_input', "SELECT failed_attempts || ' ' || (auth_code_h
 my %before_lines = map { (split /\|/)[0] => $_ } split /\n/, $before;
 my @changed = grep { $before_lines{ (split /\|/)[0] } ne $_ } split /\n/, $after;
 is(join(',', map { (split /\|/)[0] } @changed),
-	'domxfer.transfer_events_id_seq,domxfer.transfers,domxfer.transfers_id_seq',
+	'domxfer.registry_messages_id_seq,domxfer.transfer_events_id_seq,domxfer.transfers,domxfer.transfers_id_seq',
 	'only domxfer.transfers (and the sequences) changed at all');
 
 # the server is up, never crashed

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# make bench: the registry link (SPEC §8). 10,000 generated EPP poll messages
+# (4,000 transfer requests, 2,000 renewal notices, then the 4,000 outcomes)
+# applied the way an EPP client applies them: each message in its own call
+# of domxfer.apply_registry_message and its own transaction, with 1 and with
+# 8 sessions (pgbench, a custom script). The floor, measured in the same
+# run with the same session counts: the same number of single-row INSERTs
+# of the raw message into a plain table (one text column, an index on the
+# msgQ id), each in its own transaction. Prints the median throughput of
+# BENCH_RUNS runs of each and the ratio to the floor (target: >= 0.3).
+. "$(dirname "$0")/../scripts/common.sh"
+
+MESSAGES=10000
+RUNS=${BENCH_RUNS:-3}
+PORT=54351
+WORK=$(writable_dir "$TOP/.bench" "/var/tmp/domxfer-bench-$(id -u)")
+DATA="$WORK/registry-data"
+
+bench_mode() {	# bench_mode LABEL SETTINGS
+local mode_label=$1 mode_settings=$2
+cluster_stop "$DATA" 2>/dev/null || true
+rm -rf "$DATA" "$DATA.initdb.log"
+cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'bench-registrar'
+shared_buffers = 256MB
+max_connections = 40
+$mode_settings"
+trap 'cluster_stop "$DATA"' EXIT
+echo "$mode_label:"
+
+psql_bench() {
+	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d bench -v ON_ERROR_STOP=1 "$@"
+}
+as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d postgres -c 'CREATE DATABASE bench'
+
+echo "generating $MESSAGES poll messages ..."
+psql_bench >/dev/null <<'SQL'
+CREATE EXTENSION domxfer;
+INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('com', true);
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+SELECT 'bench' || d || '.com', 'bench-registrar', now() - interval '400 days', now() + interval '300 days',
+	   'holder' || d || '@example.net'
+  FROM generate_series(1, 4000) AS d;
+CREATE SCHEMA bench;
+-- the shape of google/nomulus's poll_response_domain_transfer.xml
+CREATE FUNCTION bench.poll(id integer, body text) RETURNS text LANGUAGE sql IMMUTABLE RETURN
+	format('<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<epp xmlns="urn:ietf:params:xml:ns:epp-1.0">
+  <response>
+    <result code="1301">
+      <msg>Command completed successfully; ack to dequeue</msg>
+    </result>
+    <msgQ count="%s" id="%s-2026">
+      <qDate>2026-11-01T00:00:00.0Z</qDate>
+      <msg>Registry notice.</msg>
+    </msgQ>
+    <resData>
+%s
+    </resData>
+    <trID>
+      <clTRID>ABC-%s</clTRID>
+      <svTRID>server-trid-%s</svTRID>
+    </trID>
+  </response>
+</epp>
+', 10001 - id, id, body, id, id);
+CREATE FUNCTION bench.trn(d integer, status text) RETURNS text LANGUAGE sql IMMUTABLE RETURN
+	format('      <domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0">
+        <domain:name>bench%s.com</domain:name>
+        <domain:trStatus>%s</domain:trStatus>
+        <domain:reID>gaining-%s</domain:reID>
+        <domain:reDate>2026-11-25T10:00:00.0Z</domain:reDate>
+        <domain:acID>bench-registrar</domain:acID>
+        <domain:acDate>2026-11-30T10:00:00.0Z</domain:acDate>
+        <domain:exDate>2027-11-25T10:00:00.0Z</domain:exDate>
+      </domain:trnData>', d, status, d % 7);
+CREATE TABLE bench.messages (i integer PRIMARY KEY, body text NOT NULL);
+INSERT INTO bench.messages
+SELECT d, bench.poll(d, bench.trn(d, 'pending')) FROM generate_series(1, 4000) AS d
+UNION ALL
+SELECT 4000 + r, bench.poll(4000 + r, format('      <domain:renData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0">
+        <domain:name>other%s.com</domain:name>
+        <domain:exDate>2027-11-25T10:00:00.0Z</domain:exDate>
+      </domain:renData>', r)) FROM generate_series(1, 2000) AS r
+UNION ALL
+SELECT 6000 + d, bench.poll(6000 + d, bench.trn(d, (ARRAY['serverApproved', 'clientApproved', 'clientRejected', 'clientCancelled'])[1 + d % 4]))
+  FROM generate_series(1, 4000) AS d;
+CREATE SEQUENCE bench.next;
+-- the floor: a plain table, one text column, an index on the msgQ id
+CREATE TABLE bench.floor (body text);
+CREATE INDEX ON bench.floor ((substring(body FROM '<msgQ count="[0-9]+" id="([^"]+)"')));
+VACUUM ANALYZE;
+SQL
+
+cat >"$WORK/apply.sql" <<'SQL'
+SELECT result FROM domxfer.apply_registry_message((SELECT m.body FROM bench.messages m WHERE m.i = (SELECT nextval('bench.next'))));
+SQL
+cat >"$WORK/floor.sql" <<'SQL'
+INSERT INTO bench.floor (body) SELECT m.body FROM bench.messages m WHERE m.i = (SELECT nextval('bench.next'));
+SQL
+
+reset_state() {
+	psql_bench >/dev/null <<'SQL'
+SET session_replication_role = replica;
+TRUNCATE domxfer.registry_commands, domxfer.registry_messages, bench.floor;
+DELETE FROM domxfer.transfer_events;
+UPDATE domxfer.domains SET open_transfer_id = NULL, sponsoring_registrar = 'bench-registrar',
+	   last_transferred_at = NULL, status = 'ok';
+DELETE FROM domxfer.transfers;
+RESET session_replication_role;
+SELECT setval('bench.next', 1, false);
+VACUUM ANALYZE;
+CHECKPOINT;
+SQL
+}
+
+# run SCRIPT CLIENTS: messages per second of one pgbench run of all messages
+run() {
+	local script=$1 clients=$2 out
+	reset_state
+	out=$(cd "$WORK" && as_run_user pgbench -n -f "$script" -c "$clients" -j "$clients" -t $((MESSAGES / clients)) \
+		--host="$DATA" --port="$PORT" -U postgres bench 2>&1) || { echo "$out" >&2; return 1; }
+	echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'
+}
+
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+check_applied() {
+	psql_bench -At -c "SELECT string_agg(result || ' ' || n, ', ' ORDER BY result) FROM (SELECT result, count(*) AS n FROM domxfer.registry_messages GROUP BY result) r"
+}
+
+for clients in 1 8; do
+	floor_runs=() apply_runs=()
+	for _ in $(seq "$RUNS"); do
+		floor_runs+=("$(run floor.sql "$clients")")
+		apply_runs+=("$(run apply.sql "$clients")")
+	done
+	applied=$(check_applied)
+	floor=$(printf '%s\n' "${floor_runs[@]}" | median)
+	apply=$(printf '%s\n' "${apply_runs[@]}" | median)
+	printf '  %d session(s): apply_registry_message %8.0f msg/s, floor (plain INSERT) %8.0f msg/s, ratio %.2f (target >= 0.3; median of %d; last run: %s)\n' \
+		"$clients" "$apply" "$floor" "$(echo "$apply $floor" | awk '{print $1 / $2}')" "$RUNS" "$applied"
+done
+cluster_stop "$DATA"
+}
+
+# Durable commits, as a registrar runs its database (every message is
+# acknowledged at the registry only after its transaction is on disk), and
+# with fsync off, as the other benchmarks run.
+bench_mode "durable commits (fsync = on, synchronous_commit = on)" "fsync = on
+synchronous_commit = on"
+bench_mode "fsync = off (as bench/10-30)" "fsync = off"

@@ -1,0 +1,833 @@
+-- The registry link (SPEC §8; RFC 5730 §2.9.2.3, RFC 5731 §3.2.4): the
+-- registrar's EPP client hands the registry's transfer notices to
+-- apply_registry_message() and takes domxfer's answers (EPP transfer
+-- approve/reject commands) from claim_registry_commands().
+--
+-- Choices where the SPEC is silent (README "Connecting to a registry"):
+--  * a transfer that a registry message opened or advanced is
+--    registry_managed: the worker never decides it at its deadline (acDate);
+--    only the registry's outcome ends it;
+--  * registry outcomes end a transfer with the outcome_reason
+--    registry_<trStatus in snake case>, e.g. {registry_server_approved};
+--  * a message is a duplicate when the SHA-256 of its canonical XML (C14N,
+--    blank text nodes dropped, <authInfo> emptied) equals a stored one's:
+--    the same msgQ id and content with other white space is a duplicate;
+--    duplicates are answered with the stored message's id, not stored again.
+
+ALTER TABLE domxfer.tld_policy
+	ADD COLUMN registry_transfers boolean NOT NULL DEFAULT false,
+	ADD COLUMN registry_answer_lead interval NOT NULL DEFAULT '1 hour'
+		CONSTRAINT tld_policy_registry_answer_lead_range
+		CHECK (registry_answer_lead OPERATOR(pg_catalog.>=) '0'::interval
+			   AND registry_answer_lead OPERATOR(pg_catalog.<=) '4 days'::interval);
+
+COMMENT ON COLUMN domxfer.tld_policy.registry_transfers IS 'boolean; SPEC §8: true when the registry checks auth codes and decides transfers (gTLDs, .cn): receive_transfer_request is refused (55000) and the registry''s messages go to apply_registry_message';
+COMMENT ON COLUMN domxfer.tld_policy.registry_answer_lead IS 'interval (0 to 4 days, default 1 hour); SPEC §8: the latest point before acDate at which the worker checks a registry-managed pending transfer''s blocking rules (as of acDate) and queues a reject command';
+
+-- A shipped row restored from a dump brings back these columns too (the
+-- trigger of 30_tables.sql copies the columns it knows; this one, which
+-- fires before it, the registry's).
+CREATE FUNCTION domxfer._tld_policy_registry_columns() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS
+$$
+BEGIN
+	IF NEW.shipped THEN
+		UPDATE domxfer.tld_policy AS p
+		   SET registry_transfers = NEW.registry_transfers,
+			   registry_answer_lead = NEW.registry_answer_lead
+		 WHERE p.tld OPERATOR(pg_catalog.=) NEW.tld AND p.shipped
+		   AND (p.registry_transfers, p.registry_answer_lead)
+			   IS DISTINCT FROM (NEW.registry_transfers, NEW.registry_answer_lead);
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION domxfer._tld_policy_registry_columns() IS
+	'Trigger of tld_policy: an inserted row with shipped = true also sets registry_transfers and registry_answer_lead of the shipped row it replaces (restoring a dump)';
+
+CREATE TRIGGER tld_policy_00_registry_columns
+	BEFORE INSERT ON domxfer.tld_policy
+	FOR EACH ROW EXECUTE FUNCTION domxfer._tld_policy_registry_columns();
+
+CREATE TABLE domxfer.registry_messages (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	received_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	message text,
+	authinfo_removed boolean NOT NULL DEFAULT false,
+	content_hash bytea NOT NULL
+		CONSTRAINT registry_messages_content_hash_sha256
+		CHECK (pg_catalog.octet_length(content_hash) OPERATOR(pg_catalog.=) 32),
+	msgq_id text,
+	epp_result_code integer,
+	xml_namespace text,
+	domain_name text,
+	tr_status text,
+	re_id text,
+	re_date timestamptz,
+	ac_id text,
+	ac_date timestamptz,
+	ex_date timestamptz,
+	transfer_id bigint REFERENCES domxfer.transfers (id),
+	result text NOT NULL
+		CONSTRAINT registry_messages_result_valid
+		CHECK (result OPERATOR(pg_catalog.=) ANY (ARRAY['applied', 'not_ours', 'ignored', 'invalid'])),
+	sqlstate text
+		CONSTRAINT registry_messages_sqlstate_form
+		CHECK (sqlstate OPERATOR(pg_catalog.~) '^[0-9A-Z]{5}$'),
+	error text,
+	CONSTRAINT registry_messages_invalid_has_error
+		CHECK ((result OPERATOR(pg_catalog.=) 'invalid') OPERATOR(pg_catalog.=) (sqlstate IS NOT NULL AND error IS NOT NULL)),
+	CONSTRAINT registry_messages_content_hash_unique UNIQUE (content_hash)
+);
+
+COMMENT ON TABLE domxfer.registry_messages IS 'SPEC §8: every EPP message a registry sent (poll messages, transfer query and request responses) as handed to apply_registry_message, with what was read from it and what it did; written only by apply_registry_message';
+COMMENT ON COLUMN domxfer.registry_messages.id IS 'bigint; the message_id apply_registry_message returns';
+COMMENT ON COLUMN domxfer.registry_messages.received_at IS 'timestamptz; when apply_registry_message stored it (transaction time)';
+COMMENT ON COLUMN domxfer.registry_messages.message IS 'text; the message verbatim (RFC 5730 XML), except that the content of any <authInfo>, <pw> or <newPW> element is removed first (authinfo_removed); NULL only for a malformed message that mentions authInfo or pw (it cannot be cleaned, so it is not kept)';
+COMMENT ON COLUMN domxfer.registry_messages.authinfo_removed IS 'boolean; true when the content of <authInfo>, <pw> or <newPW> elements (auth codes, passwords) was removed before storing';
+COMMENT ON COLUMN domxfer.registry_messages.content_hash IS 'bytea (32 bytes); SHA-256 of the canonical XML (C14N 1.0 without comments, blank text nodes dropped, <authInfo> emptied) of a well-formed message, else of its bytes: equal hashes are duplicates';
+COMMENT ON COLUMN domxfer.registry_messages.msgq_id IS 'text; RFC 5730 §2.9.2.3 <msgQ id> of a poll message (the id the EPP client acknowledges), NULL for other responses';
+COMMENT ON COLUMN domxfer.registry_messages.epp_result_code IS 'integer; RFC 5730 §3 <result code> (1301 for a poll message, 1000/1001 for responses)';
+COMMENT ON COLUMN domxfer.registry_messages.xml_namespace IS 'text; namespace URI of the <trnData> (urn:ietf:params:xml:ns:domain-1.0 or a registry''s own domain schema); commands answer in it';
+COMMENT ON COLUMN domxfer.registry_messages.domain_name IS 'text; RFC 5731 <domain:name>, canonical A-label (SPEC §4), NULL when unusable';
+COMMENT ON COLUMN domxfer.registry_messages.tr_status IS 'text; RFC 5731 <domain:trStatus> as sent (pending, clientApproved, clientCancelled, clientRejected, serverApproved, serverCancelled)';
+COMMENT ON COLUMN domxfer.registry_messages.re_id IS 'text; RFC 5731 <domain:reID>: the registrar that requested the transfer (the gaining one)';
+COMMENT ON COLUMN domxfer.registry_messages.re_date IS 'timestamptz; RFC 5731 <domain:reDate>: when the transfer was requested (RFC 3339, any offset)';
+COMMENT ON COLUMN domxfer.registry_messages.ac_id IS 'text; RFC 5731 <domain:acID>: the registrar that must act (the losing one) on a pending notice; on outcome notices whatever the registry puts there';
+COMMENT ON COLUMN domxfer.registry_messages.ac_date IS 'timestamptz; RFC 5731 <domain:acDate>: when the registry approves by itself (pending) or when it acted (outcomes)';
+COMMENT ON COLUMN domxfer.registry_messages.ex_date IS 'timestamptz; RFC 5731 <domain:exDate>: the expiry after the transfer, if sent';
+COMMENT ON COLUMN domxfer.registry_messages.transfer_id IS 'bigint; the transfer the message opened, advanced or ended (or found already ended), NULL otherwise';
+COMMENT ON COLUMN domxfer.registry_messages.result IS 'text; SPEC §8: applied, not_ours, ignored or invalid (duplicates are answered, not stored again)';
+COMMENT ON COLUMN domxfer.registry_messages.sqlstate IS 'text; SQLSTATE of an invalid message: 2200M malformed XML, a DOCTYPE or a non-UTF-8 encoding; 2200N not an EPP <epp> document; 22023 an unusable notice (bad name, unknown trStatus, bad date, missing element)';
+COMMENT ON COLUMN domxfer.registry_messages.error IS 'text; why an invalid message could not be used, in PostgreSQL''s message style';
+
+CREATE INDEX registry_messages_msgq_id ON domxfer.registry_messages (msgq_id) WHERE msgq_id IS NOT NULL;
+CREATE INDEX registry_messages_transfer ON domxfer.registry_messages (transfer_id) WHERE transfer_id IS NOT NULL;
+CREATE INDEX registry_messages_invalid ON domxfer.registry_messages (id) WHERE result OPERATOR(pg_catalog.=) 'invalid';
+
+CREATE TABLE domxfer.registry_commands (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	transfer_id bigint NOT NULL REFERENCES domxfer.transfers (id),
+	domain_name text NOT NULL,
+	op text NOT NULL
+		CONSTRAINT registry_commands_op_valid
+		CHECK (op OPERATOR(pg_catalog.=) ANY (ARRAY['approve', 'reject'])),
+	reason_codes text[] NOT NULL
+		CONSTRAINT registry_commands_has_reason
+		CHECK (pg_catalog.cardinality(reason_codes) OPERATOR(pg_catalog.>) 0),
+	xml_namespace text NOT NULL DEFAULT 'urn:ietf:params:xml:ns:domain-1.0',
+	ac_date timestamptz NOT NULL,
+	state text NOT NULL DEFAULT 'queued'
+		CONSTRAINT registry_commands_state_valid
+		CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed', 'done', 'failed', 'superseded'])),
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	claimed_at timestamptz,
+	lease_until timestamptz,
+	attempts integer NOT NULL DEFAULT 0
+		CHECK (attempts OPERATOR(pg_catalog.>=) 0),
+	result_code integer
+		CONSTRAINT registry_commands_result_code_range
+		CHECK (result_code BETWEEN 1000 AND 2599),
+	sv_trid text,
+	answered_at timestamptz,
+	error text,
+	CONSTRAINT registry_commands_one_per_op UNIQUE (transfer_id, op),
+	CONSTRAINT registry_commands_claim_has_lease
+		CHECK ((state OPERATOR(pg_catalog.=) 'claimed') OPERATOR(pg_catalog.<=) (lease_until IS NOT NULL))
+);
+
+COMMENT ON TABLE domxfer.registry_commands IS 'SPEC §8: domxfer''s answers to the registry (EPP <transfer op="approve"|"reject">, RFC 5731 §3.2.4), for the EPP client: claim_registry_commands, registry_command_xml, record_registry_response; never holds an auth code';
+COMMENT ON COLUMN domxfer.registry_commands.id IS 'bigint; the command; its EPP clTRID is domxfer-<id>';
+COMMENT ON COLUMN domxfer.registry_commands.transfer_id IS 'bigint; the registry-managed transfer it answers';
+COMMENT ON COLUMN domxfer.registry_commands.domain_name IS 'text; the domain (canonical A-label)';
+COMMENT ON COLUMN domxfer.registry_commands.op IS 'text; approve (the holder''s approve_transfer_out) or reject (the holder''s cancel_transfer_out, or blocking rules failing as of acDate)';
+COMMENT ON COLUMN domxfer.registry_commands.reason_codes IS 'text[]; why: {holder_approved}, {holder_cancelled} or the failing blocking reason codes (SPEC §1)';
+COMMENT ON COLUMN domxfer.registry_commands.xml_namespace IS 'text; the domain namespace the command is written in (the one the registry''s notice used)';
+COMMENT ON COLUMN domxfer.registry_commands.ac_date IS 'timestamptz; the transfer''s acDate when the command was queued: an answer after it is too late';
+COMMENT ON COLUMN domxfer.registry_commands.state IS 'text; queued, claimed (by an EPP client, until lease_until), done (1000/1001), failed (another 2xxx: an operator decides), superseded (the registry''s outcome arrived first, or a reject replaced an unsent approve)';
+COMMENT ON COLUMN domxfer.registry_commands.created_at IS 'timestamptz; when it was queued';
+COMMENT ON COLUMN domxfer.registry_commands.claimed_at IS 'timestamptz; when an EPP client last claimed it';
+COMMENT ON COLUMN domxfer.registry_commands.lease_until IS 'timestamptz; a claimed command not answered by then is handed out again';
+COMMENT ON COLUMN domxfer.registry_commands.attempts IS 'integer; how many times it was claimed';
+COMMENT ON COLUMN domxfer.registry_commands.result_code IS 'integer; RFC 5730 §3 result code of the registry''s answer (1000 done; 2xxx e.g. 2301 object not pending transfer)';
+COMMENT ON COLUMN domxfer.registry_commands.sv_trid IS 'text; RFC 5730 <svTRID> of the registry''s answer';
+COMMENT ON COLUMN domxfer.registry_commands.answered_at IS 'timestamptz; when record_registry_response recorded the answer';
+COMMENT ON COLUMN domxfer.registry_commands.error IS 'text; the last 2xxx answer, in words';
+
+CREATE INDEX registry_commands_to_send ON domxfer.registry_commands (id)
+	WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
+
+COMMENT ON SEQUENCE domxfer.registry_messages_id_seq IS 'Identity sequence of domxfer.registry_messages.id';
+COMMENT ON SEQUENCE domxfer.registry_commands_id_seq IS 'Identity sequence of domxfer.registry_commands.id';
+
+SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_messages', '');
+SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_messages_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_commands', '');
+SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_commands_id_seq', '');
+
+-- The pure C reader (src/epp_notice.c) behind a SQL face (src/registry_message.c).
+CREATE FUNCTION domxfer._read_registry_message(message text,
+	OUT kind text, OUT sqlstate text, OUT error text, OUT msgq_id text, OUT result_code integer,
+	OUT xml_namespace text, OUT domain_name text, OUT name_as_sent text, OUT tr_status text,
+	OUT re_id text, OUT re_id_valid boolean, OUT re_date text, OUT ac_id text, OUT ac_date text,
+	OUT ex_date text, OUT canonical bytea, OUT stripped text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'domxfer_read_registry_message'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION domxfer._read_registry_message(text) IS 'Internal: reads an EPP message with libxml2 (no DTD, no entities, no network): kind notice, ignored or invalid (with sqlstate 2200M, 2200N or 22023 and error), the <trnData> fields (name checked by normalize_domain''s core, dates RFC 3339), the canonical XML and, when it had <authInfo>, the message without its content';
+
+CREATE FUNCTION domxfer._registry_outcome(tr_status text)
+RETURNS domxfer.transfer_state
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE tr_status
+		   WHEN 'clientApproved' THEN 'completed'
+		   WHEN 'serverApproved' THEN 'completed'
+		   WHEN 'clientRejected' THEN 'rejected'
+		   WHEN 'clientCancelled' THEN 'cancelled'
+		   WHEN 'serverCancelled' THEN 'cancelled'
+	   END::domxfer.transfer_state;
+
+COMMENT ON FUNCTION domxfer._registry_outcome(text) IS 'Internal: the final state an RFC 5731 trStatus outcome means (SPEC §8), NULL for pending';
+
+CREATE FUNCTION domxfer._registry_reason(tr_status text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN 'registry_' OPERATOR(pg_catalog.||)
+	   pg_catalog.lower(pg_catalog.regexp_replace(tr_status, '([a-z])([A-Z])', '\1_\2', 'g'));
+
+COMMENT ON FUNCTION domxfer._registry_reason(text) IS 'Internal: the outcome_reason of a registry outcome, e.g. serverApproved → registry_server_approved';
+
+CREATE FUNCTION domxfer._xml_escape(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+	value, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
+
+COMMENT ON FUNCTION domxfer._xml_escape(text) IS 'Internal: text escaped for an XML attribute or element';
+
+-- Queues a command (idempotent: one per transfer and op). A reject
+-- supersedes an approve that no EPP client has claimed yet.
+CREATE FUNCTION domxfer._queue_registry_command(t domxfer.transfers, op text, reason_codes text[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_id bigint;
+	v_ns text;
+BEGIN
+	IF t.id IS NULL THEN
+		RAISE EXCEPTION 'transfer must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT m.xml_namespace INTO v_ns FROM domxfer.registry_messages m
+	 WHERE m.transfer_id OPERATOR(pg_catalog.=) t.id AND m.xml_namespace IS NOT NULL
+	 ORDER BY m.id DESC LIMIT 1;
+	INSERT INTO domxfer.registry_commands (transfer_id, domain_name, op, reason_codes, xml_namespace, ac_date)
+	VALUES (t.id, t.domain_name, op, reason_codes, COALESCE(v_ns, 'urn:ietf:params:xml:ns:domain-1.0'), t.deadline)
+	ON CONFLICT ON CONSTRAINT registry_commands_one_per_op DO NOTHING
+	RETURNING id INTO v_id;
+	IF v_id IS NULL THEN
+		SELECT c.id INTO v_id FROM domxfer.registry_commands c
+		 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id AND c.op OPERATOR(pg_catalog.=) _queue_registry_command.op;
+	END IF;
+	IF op OPERATOR(pg_catalog.=) 'reject' THEN
+		UPDATE domxfer.registry_commands c SET state = 'superseded', lease_until = NULL
+		 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id AND c.op OPERATOR(pg_catalog.=) 'approve'
+		   AND c.state OPERATOR(pg_catalog.=) 'queued';
+	END IF;
+	RETURN v_id;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._queue_registry_command(domxfer.transfers, text, text[]) IS 'Internal: queues an approve or reject command for a registry-managed transfer (at most one of each), returns its id';
+
+-- The holder's approval or cancellation of a registry-managed pending
+-- transfer: a command; the transfer stays pending until the registry's
+-- outcome. Called by approve_transfer_out and cancel_transfer_out.
+CREATE FUNCTION domxfer._registry_answer(t domxfer.transfers, op text, reason_codes text[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF t.id IS NULL THEN
+		RAISE EXCEPTION 'transfer must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF op OPERATOR(pg_catalog.=) 'approve' AND EXISTS (
+		SELECT FROM domxfer.registry_commands c
+		 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id AND c.op OPERATOR(pg_catalog.=) 'reject'
+		   AND c.state OPERATOR(pg_catalog.<>) 'superseded') THEN
+		RAISE EXCEPTION 'cannot approve the transfer: domxfer has asked the registry to reject it'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('Transfer %s of "%s" has a reject command; the registry decides.', t.id, t.domain_name);
+	END IF;
+	PERFORM domxfer._queue_registry_command(t, op, reason_codes);
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._registry_answer(domxfer.transfers, text, text[]) IS 'Internal: the holder''s approve or cancel of a registry-managed pending transfer becomes an approve or reject command (SPEC §8); an approve after a reject is refused (55000)';
+
+-- Blocking rules as of acDate: a reject command for every registry-managed
+-- pending transfer whose domain fails one (the worker calls this on every
+-- pass, process_due_transfers on every call). One bad row never stops the
+-- others.
+CREATE FUNCTION domxfer._queue_registry_commands(at timestamptz)
+RETURNS integer
+LANGUAGE plpgsql STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t domxfer.transfers;
+	d domxfer.domains;
+	v_blockers text[];
+	v_queued integer := 0;
+	v_message text;
+BEGIN
+	FOR t IN
+		SELECT tr.* FROM domxfer.transfers tr
+		 WHERE tr.registry_managed AND tr.state OPERATOR(pg_catalog.=) 'pending'
+		   AND tr.deadline OPERATOR(pg_catalog.>) at
+		   AND NOT EXISTS (SELECT FROM domxfer.registry_commands c
+							WHERE c.transfer_id OPERATOR(pg_catalog.=) tr.id
+							  AND c.op OPERATOR(pg_catalog.=) 'reject')
+		 ORDER BY tr.deadline, tr.id
+	LOOP
+		BEGIN
+			SELECT * INTO d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+			v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
+			IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
+				-- lock and look again: the registry's outcome may have come meanwhile
+				SELECT * INTO t FROM domxfer.transfers tr WHERE tr.id OPERATOR(pg_catalog.=) t.id FOR UPDATE SKIP LOCKED;
+				IF FOUND AND t.state OPERATOR(pg_catalog.=) 'pending' THEN
+					PERFORM domxfer._queue_registry_command(t, 'reject', v_blockers);
+					v_queued := v_queued OPERATOR(pg_catalog.+) 1;
+				END IF;
+			END IF;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+			RAISE WARNING 'could not check registry transfer %: %', t.id, v_message;
+		END;
+	END LOOP;
+	RETURN v_queued;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._queue_registry_commands(timestamptz) IS 'Internal (worker contract): queues a reject command (with the failing reason codes) for every registry-managed pending transfer whose domain fails a blocking rule as of its acDate; returns how many it queued';
+
+-- When the worker must look next for registry-managed transfers: the
+-- earliest acDate minus the TLD's registry_answer_lead still to come.
+CREATE FUNCTION domxfer._next_registry_check_at(at timestamptz)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN (SELECT pg_catalog.min(t.deadline OPERATOR(pg_catalog.-) (domxfer._policy_for(t.domain_name)).registry_answer_lead)
+			  FROM domxfer.transfers t
+			 WHERE t.registry_managed AND t.state OPERATOR(pg_catalog.=) 'pending'
+			   AND t.deadline OPERATOR(pg_catalog.>) at
+			   AND t.deadline OPERATOR(pg_catalog.-) (domxfer._policy_for(t.domain_name)).registry_answer_lead
+				   OPERATOR(pg_catalog.>) at);
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._next_registry_check_at(timestamptz) IS 'Internal (worker contract): the earliest acDate minus registry_answer_lead after "at" of a registry-managed pending transfer, when the worker checks its blocking rules at the latest; NULL if none';
+
+-- A registry notice applied to the database (the message row is stored and
+-- locked by the caller). Returns the result and the transfer concerned.
+CREATE FUNCTION domxfer._apply_transfer_notice(m domxfer.registry_messages, at timestamptz,
+											   OUT result text, OUT transfer_id bigint)
+RETURNS record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_us text := pg_catalog.current_setting('domxfer.registrar_id');
+	v_outcome domxfer.transfer_state := domxfer._registry_outcome(m.tr_status);
+	v_open bigint;
+	v_sponsor text;
+	v_decided_at timestamptz;
+	v_reason text := domxfer._registry_reason(m.tr_status);
+	v_note text;
+	v_detail jsonb;
+	t domxfer.transfers;
+	v_from domxfer.transfer_state;
+BEGIN
+	v_note := pg_catalog.format('registry %s (message %s%s)', m.tr_status, m.id,
+								CASE WHEN m.msgq_id IS NULL THEN '' ELSE ', msgQ id ' OPERATOR(pg_catalog.||) m.msgq_id END);
+	v_detail := pg_catalog.jsonb_build_object('action', 'registry_' OPERATOR(pg_catalog.||) m.tr_status,
+											  'message_id', m.id, 'msgq_id', m.msgq_id,
+											  'reID', m.re_id, 'reDate', m.re_date, 'acID', m.ac_id, 'acDate', m.ac_date);
+
+	SELECT dm.open_transfer_id, dm.sponsoring_registrar INTO v_open, v_sponsor
+	  FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) m.domain_name;
+	IF NOT FOUND THEN
+		result := 'not_ours';
+		RETURN;
+	END IF;
+	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' AND m.ac_id IS NOT NULL
+	   AND m.ac_id OPERATOR(pg_catalog.<>) v_us THEN
+		result := 'not_ours';			-- a transfer in, or between two others
+		RETURN;
+	END IF;
+
+	-- an ended transfer this message speaks of (a late or repeated notice)
+	SELECT tr.id INTO transfer_id FROM domxfer.transfers tr
+	 WHERE tr.domain_name OPERATOR(pg_catalog.=) m.domain_name
+	   AND tr.state OPERATOR(pg_catalog.>=) 'completed'
+	   AND tr.registry_managed
+	   AND tr.gaining_registrar OPERATOR(pg_catalog.=) m.re_id
+	   AND tr.requested_at OPERATOR(pg_catalog.=) m.re_date
+	 ORDER BY tr.id DESC LIMIT 1;
+	IF FOUND THEN
+		result := 'applied';			-- nothing changes: the outcome is known
+		RETURN;
+	END IF;
+
+	IF v_open IS NOT NULL THEN
+		t := domxfer._lock_transfer(v_open, at);
+		IF t.state OPERATOR(pg_catalog.>=) 'completed' THEN
+			t := NULL;
+		END IF;
+	END IF;
+	IF t.id IS NULL AND v_sponsor OPERATOR(pg_catalog.<>) v_us THEN
+		result := 'not_ours';
+		RETURN;
+	END IF;
+	-- reID becomes gaining_registrar: the one check of registrar ids (SPEC §1b)
+	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' OR v_outcome OPERATOR(pg_catalog.=) 'completed' OR t.id IS NULL THEN
+		IF m.re_id IS NULL THEN
+			RAISE EXCEPTION 'registry notice has no reID'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'RFC 5731 <domain:reID> names the gaining registrar.';
+		END IF;
+		PERFORM domxfer.check_client_id(m.re_id);
+	END IF;
+
+	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' THEN
+		IF m.re_date IS NULL OR m.ac_date IS NULL OR m.ac_date OPERATOR(pg_catalog.<=) m.re_date THEN
+			RAISE EXCEPTION 'registry pending notice needs reDate and a later acDate'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = pg_catalog.format('reDate %s, acDate %s.', COALESCE(domxfer._utc_text(m.re_date), 'missing'),
+												 COALESCE(domxfer._utc_text(m.ac_date), 'missing'));
+		END IF;
+		IF t.id IS NOT NULL AND t.state OPERATOR(pg_catalog.=) 'pending' AND t.registry_managed
+		   AND t.gaining_registrar OPERATOR(pg_catalog.=) m.re_id
+		   AND t.requested_at OPERATOR(pg_catalog.=) m.re_date
+		   AND t.deadline OPERATOR(pg_catalog.=) m.ac_date THEN
+			result := 'applied';		-- already known (e.g. a transfer query response)
+			transfer_id := t.id;
+			RETURN;
+		END IF;
+		IF t.id IS NULL THEN
+			INSERT INTO domxfer.transfers (domain_name, state, gaining_registrar, created_at, requested_at,
+										   deadline, registry_managed)
+			VALUES (m.domain_name, 'pending', m.re_id, at, m.re_date, m.ac_date, true)
+			RETURNING * INTO t;
+			v_from := NULL;
+			v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+				'auth_code_issued_here', false,
+				'note', 'no auth code was issued through domxfer for this transfer: the registrar may have given it out another way');
+		ELSE
+			v_from := t.state;
+			v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+				'auth_code_issued_here', t.auth_code_issued_at IS NOT NULL);
+			UPDATE domxfer.transfers tr
+			   SET state = 'pending', registry_managed = true, gaining_registrar = m.re_id,
+				   requested_at = m.re_date, deadline = m.ac_date,
+				   auth_code_hash = NULL, auth_code_salt = NULL
+			 WHERE tr.id OPERATOR(pg_catalog.=) t.id
+			RETURNING * INTO t;
+		END IF;
+		UPDATE domxfer.domains dm
+		   SET status = dm.status OPERATOR(domxfer.+) 'pendingTransfer'::domxfer.domain_status,
+			   open_transfer_id = t.id
+		 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+		PERFORM domxfer._log_transfer_event(t, v_from, v_detail);
+		result := 'applied';
+		transfer_id := t.id;
+		RETURN;
+	END IF;
+
+	-- an outcome: the registry is the truth, whatever domxfer had asked for
+	v_decided_at := CASE WHEN m.ac_date IS NOT NULL AND m.ac_date OPERATOR(pg_catalog.<=) at
+							  AND m.ac_date OPERATOR(pg_catalog.>=) COALESCE(t.requested_at, m.re_date, m.ac_date)
+						 THEN m.ac_date ELSE at END;
+	IF t.id IS NULL THEN
+		-- the pending notice was never seen: the outcome opens and ends it
+		INSERT INTO domxfer.transfers (domain_name, state, gaining_registrar, created_at, requested_at,
+									   decided_at, outcome_reason, registry_managed)
+		VALUES (m.domain_name, v_outcome, m.re_id, at, COALESCE(m.re_date, v_decided_at), v_decided_at,
+				ARRAY[v_reason], true)
+		RETURNING * INTO t;
+		IF v_outcome OPERATOR(pg_catalog.=) 'completed' THEN
+			UPDATE domxfer.domains dm
+			   SET sponsoring_registrar = t.gaining_registrar,
+				   last_transferred_at = t.decided_at,
+				   status = dm.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status
+			 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+		END IF;
+		PERFORM domxfer._log_transfer_event(t, NULL,
+			v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+				'outcome_reason', t.outcome_reason, 'decided_at', t.decided_at,
+				'note', 'the registry''s pending notice was never seen'));
+	ELSE
+		IF t.gaining_registrar IS NULL OR t.requested_at IS NULL OR NOT t.registry_managed THEN
+			UPDATE domxfer.transfers tr
+			   SET gaining_registrar = COALESCE(tr.gaining_registrar, m.re_id),
+				   requested_at = COALESCE(tr.requested_at, m.re_date, v_decided_at),
+				   registry_managed = true
+			 WHERE tr.id OPERATOR(pg_catalog.=) t.id;
+			t.gaining_registrar := COALESCE(t.gaining_registrar, m.re_id);
+			t.requested_at := COALESCE(t.requested_at, m.re_date, v_decided_at);
+		END IF;
+		t := domxfer._finish_transfer(t, v_outcome, v_decided_at, ARRAY[v_reason], v_note);
+	END IF;
+	UPDATE domxfer.registry_commands c SET state = 'superseded', lease_until = NULL
+	 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id
+	   AND c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
+	result := 'applied';
+	transfer_id := t.id;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz) IS 'Internal: the state change of SPEC §8 for one stored registry notice: pending opens or advances the transfer (deadline = acDate), an outcome ends it as the registry says (one transfer_events row each); returns applied or not_ours and the transfer';
+
+CREATE FUNCTION domxfer.apply_registry_message(message text,
+	OUT message_id bigint, OUT domain_name text, OUT tr_status text, OUT transfer_id bigint, OUT result text)
+RETURNS record
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_now timestamptz := pg_catalog.clock_timestamp();
+	p record;
+	m domxfer.registry_messages;
+	v_result text;
+	v_sqlstate text;
+	v_error text;
+	v_transfer bigint;
+	v_hash bytea;
+BEGIN
+	IF message IS NULL THEN
+		RAISE EXCEPTION 'registry message must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF pg_catalog.octet_length(message) OPERATOR(pg_catalog.>) 1048576 THEN
+		RAISE EXCEPTION 'registry message is too long'
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = pg_catalog.format('The message has %s bytes; the limit is 1 MB (1,048,576 bytes).',
+											 pg_catalog.octet_length(message)),
+				  HINT = 'EPP messages are a few kilobytes: this is not one.';
+	END IF;
+
+	p := domxfer._read_registry_message(message);
+	v_hash := pg_catalog.sha256(COALESCE(p.canonical, pg_catalog.convert_to(apply_registry_message.message, 'UTF8')));
+
+	-- the same content is applied once: a session with the same message
+	-- waits here for the first to end, then finds its row (a duplicate)
+	PERFORM pg_catalog.pg_advisory_xact_lock(1685217650,	-- 'domx'
+		('x' OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.substr(v_hash, 1, 4), 'hex'))::bit(32)::integer);
+	SELECT * INTO m FROM domxfer.registry_messages rm WHERE rm.content_hash OPERATOR(pg_catalog.=) v_hash;
+	IF FOUND THEN
+		message_id := m.id;
+		domain_name := m.domain_name;
+		tr_status := m.tr_status;
+		transfer_id := m.transfer_id;
+		result := 'duplicate';
+		RETURN;
+	END IF;
+
+	-- the row as it will be stored (its id first: the transfer's event names it)
+	m.id := pg_catalog.nextval('domxfer.registry_messages_id_seq'::pg_catalog.regclass);
+	m.received_at := v_now;
+	m.message := COALESCE(p.stripped, message);
+	IF p.canonical IS NULL AND message OPERATOR(pg_catalog.~*) '(authinfo|pw)' THEN
+		m.message := NULL;				-- unreadable and may hold a code: not kept
+	END IF;
+	m.authinfo_removed := p.stripped IS NOT NULL;
+	m.content_hash := v_hash;
+	m.msgq_id := p.msgq_id;
+	m.epp_result_code := p.result_code;
+	m.xml_namespace := p.xml_namespace;
+	m.domain_name := p.domain_name;
+	m.tr_status := p.tr_status;
+	m.re_id := p.re_id;
+	m.re_date := p.re_date::timestamptz;
+	m.ac_id := p.ac_id;
+	m.ac_date := p.ac_date::timestamptz;
+	m.ex_date := p.ex_date::timestamptz;
+	v_result := CASE p.kind WHEN 'notice' THEN 'applied' ELSE p.kind END;
+	v_sqlstate := p.sqlstate;
+	v_error := p.error;
+
+	IF p.kind OPERATOR(pg_catalog.=) 'notice' THEN
+		BEGIN
+			SELECT a.result, a.transfer_id INTO v_result, v_transfer
+			  FROM domxfer._apply_transfer_notice(m, v_now) a;
+		EXCEPTION WHEN data_exception OR integrity_constraint_violation OR object_not_in_prerequisite_state
+					   OR no_data_found THEN
+			GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
+			v_result := 'invalid';
+			v_transfer := NULL;
+		END;
+	END IF;
+
+	INSERT INTO domxfer.registry_messages
+		(id, received_at, message, authinfo_removed, content_hash, msgq_id, epp_result_code, xml_namespace,
+		 domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result, sqlstate, error)
+	OVERRIDING SYSTEM VALUE
+	VALUES (m.id, m.received_at, m.message, m.authinfo_removed, m.content_hash, m.msgq_id, m.epp_result_code,
+			m.xml_namespace, m.domain_name, m.tr_status, m.re_id, m.re_date, m.ac_id, m.ac_date, m.ex_date,
+			v_transfer, v_result, v_sqlstate, v_error);
+	message_id := m.id;
+	domain_name := m.domain_name;
+	tr_status := m.tr_status;
+	transfer_id := v_transfer;
+	result := v_result;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer.apply_registry_message(text) IS 'SPEC §8: stores one EPP message of a registry (poll message or transfer response, RFC 5730/5731) in registry_messages and applies it: result applied, duplicate (same msgQ id and content again: nothing changes), not_ours, ignored (not a domain transfer notice) or invalid (stored with its SQLSTATE: 2200M, 2200N or 22023; no error is raised, so the EPP client can ack it). Raises only for NULL (22004) and over 1 MB (54000). No DTD or external entity is ever read';
+
+CREATE FUNCTION domxfer.claim_registry_commands(max integer DEFAULT 10, lease interval DEFAULT '5 minutes')
+RETURNS TABLE (command_id bigint, transfer_id bigint, domain_name text, op text, xml text)
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_now timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+	IF max IS NULL OR lease IS NULL THEN
+		RAISE EXCEPTION 'max and lease must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF max OPERATOR(pg_catalog.<) 1 OR max OPERATOR(pg_catalog.>) 1000 THEN
+		RAISE EXCEPTION 'max must be between 1 and 1000' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF lease OPERATOR(pg_catalog.<) '1 second'::interval OR lease OPERATOR(pg_catalog.>) '1 day'::interval THEN
+		RAISE EXCEPTION 'lease must be between 1 second and 1 day' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN QUERY
+	WITH claimable AS (
+		SELECT c.id FROM domxfer.registry_commands c
+		 WHERE c.state OPERATOR(pg_catalog.=) 'queued'
+			OR (c.state OPERATOR(pg_catalog.=) 'claimed' AND c.lease_until OPERATOR(pg_catalog.<=) v_now)
+		 ORDER BY c.id
+		 LIMIT max
+		   FOR UPDATE SKIP LOCKED
+	), claimed AS (
+		UPDATE domxfer.registry_commands c
+		   SET state = 'claimed', claimed_at = v_now, lease_until = v_now OPERATOR(pg_catalog.+) lease,
+			   attempts = c.attempts OPERATOR(pg_catalog.+) 1
+		  FROM claimable
+		 WHERE c.id OPERATOR(pg_catalog.=) claimable.id
+		RETURNING c.*
+	)
+	SELECT c.id, c.transfer_id, c.domain_name, c.op, domxfer._registry_command_xml(c)
+	  FROM claimed c
+	 ORDER BY c.id;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer.claim_registry_commands(integer, interval) IS 'SPEC §8: hands up to max (1 to 1000) queued commands, and claimed ones whose lease ran out, to the EPP client (FOR UPDATE SKIP LOCKED), each with its RFC 5731 <transfer> command XML; they come back after lease (1 s to 1 day) unless record_registry_response closes them. 22004 for NULL, 22023 out of range';
+
+CREATE FUNCTION domxfer._registry_command_xml(c domxfer.registry_commands)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.format(
+'<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<epp xmlns="urn:ietf:params:xml:ns:epp-1.0">
+  <command>
+    <transfer op="%s">
+      <domain:transfer xmlns:domain="%s">
+        <domain:name>%s</domain:name>
+      </domain:transfer>
+    </transfer>
+    <clTRID>domxfer-%s</clTRID>
+  </command>
+</epp>
+', c.op, domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name), c.id);
+
+COMMENT ON FUNCTION domxfer._registry_command_xml(domxfer.registry_commands) IS 'Internal: the RFC 5731 §3.2.4 <transfer op="approve"|"reject"> command of a registry command, clTRID domxfer-<id>; no authInfo';
+
+CREATE FUNCTION domxfer.registry_command_xml(id bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	c domxfer.registry_commands;
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION 'command id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO c FROM domxfer.registry_commands rc WHERE rc.id OPERATOR(pg_catalog.=) registry_command_xml.id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'registry command % does not exist', id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN domxfer._registry_command_xml(c);
+END
+$$;
+
+COMMENT ON FUNCTION domxfer.registry_command_xml(bigint) IS 'SPEC §8: text, the RFC 5731 EPP command (transfer approve or reject, clTRID domxfer-<id>, never an auth code) of a registry command; 22004 for NULL, P0002 if unknown';
+
+CREATE FUNCTION domxfer.record_registry_response(id bigint, result_code integer, sv_trid text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_now timestamptz := pg_catalog.clock_timestamp();
+	c domxfer.registry_commands;
+	v_state text;
+	v_error text;
+BEGIN
+	IF id IS NULL OR result_code IS NULL THEN
+		RAISE EXCEPTION 'command id and result code must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF result_code NOT BETWEEN 1000 AND 2599 OR result_code BETWEEN 1600 AND 1999 THEN
+		RAISE EXCEPTION 'invalid EPP result code %', result_code
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'RFC 5730 §3 result codes are 1000 to 1599 (success) and 2000 to 2599 (failure).';
+	END IF;
+	IF sv_trid IS NOT NULL AND (pg_catalog.char_length(sv_trid) NOT BETWEEN 3 AND 64
+								OR sv_trid OPERATOR(pg_catalog.~) '[[:cntrl:]]|^ | $|  ') THEN
+		RAISE EXCEPTION 'invalid svTRID'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'RFC 5730 trIDStringType: a token of 3 to 64 characters.';
+	END IF;
+	SELECT * INTO c FROM domxfer.registry_commands rc WHERE rc.id OPERATOR(pg_catalog.=) record_registry_response.id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'registry command % does not exist', id USING ERRCODE = 'no_data_found';
+	END IF;
+	IF c.state OPERATOR(pg_catalog.=) 'done' THEN
+		IF c.result_code OPERATOR(pg_catalog.=) result_code AND c.sv_trid IS NOT DISTINCT FROM sv_trid THEN
+			RETURN c.state;				-- the same answer again
+		END IF;
+		RAISE EXCEPTION 'registry command % was already answered', id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('Result %s, svTRID %s, at %s.', c.result_code, c.sv_trid, domxfer._utc_text(c.answered_at));
+	END IF;
+	IF result_code OPERATOR(pg_catalog.<) 2000 THEN
+		v_state := 'done';
+	ELSE
+		v_error := pg_catalog.format('EPP result %s%s', result_code,
+			CASE result_code
+				WHEN 2201 THEN ': authorization error'
+				WHEN 2301 THEN ': object not pending transfer'
+				WHEN 2303 THEN ': object does not exist'
+				WHEN 2304 THEN ': object status prohibits operation'
+				WHEN 2400 THEN ': command failed (will be retried)'
+				WHEN 2500 THEN ': command failed; server closing connection (will be retried)'
+				WHEN 2501 THEN ': authentication error; server closing connection (will be retried)'
+				WHEN 2502 THEN ': session limit exceeded; server closing connection (will be retried)'
+				ELSE '' END);
+		-- the server or the connection failed: send it again; else an operator decides
+		v_state := CASE WHEN result_code OPERATOR(pg_catalog.=) ANY (ARRAY[2400, 2500, 2501, 2502])
+							 AND c.state OPERATOR(pg_catalog.<>) 'superseded'
+						THEN 'queued' ELSE 'failed' END;
+	END IF;
+	IF c.state OPERATOR(pg_catalog.=) 'superseded' AND v_state OPERATOR(pg_catalog.=) 'failed' THEN
+		v_state := 'superseded';
+	END IF;
+	UPDATE domxfer.registry_commands rc
+	   SET state = v_state, result_code = record_registry_response.result_code,
+		   sv_trid = record_registry_response.sv_trid, answered_at = v_now, error = v_error,
+		   lease_until = NULL
+	 WHERE rc.id OPERATOR(pg_catalog.=) c.id;
+	RETURN v_state;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer.record_registry_response(bigint, integer, text) IS 'SPEC §8: records the registry''s answer to a command (RFC 5730 result code, svTRID) and returns the command''s state: 1000-1599 done; 2400, 2500-2502 queued again for a retry; other 2xxx failed with the error kept for an operator. 22004 NULL, 22023 bad code or svTRID, P0002 unknown, 55000 a different answer to a done command';
+
+CREATE VIEW domxfer.registry_discrepancies AS
+SELECT 'outcome_differs'::text AS kind,
+	   t.id AS transfer_id, t.domain_name, c.id AS command_id,
+	   (SELECT pg_catalog.max(rm.id) FROM domxfer.registry_messages rm
+		 WHERE rm.transfer_id OPERATOR(pg_catalog.=) t.id) AS message_id,
+	   c.op AS asked, t.state::text AS registry_outcome, t.deadline AS ac_date,
+	   t.decided_at AS since,
+	   pg_catalog.format('domxfer asked the registry to %s (%s); the registry''s outcome: %s',
+						 c.op, pg_catalog.array_to_string(c.reason_codes, ', '),
+						 pg_catalog.array_to_string(t.outcome_reason, ', ')) AS detail
+  FROM domxfer.transfers t
+  JOIN domxfer.registry_commands c ON c.transfer_id OPERATOR(pg_catalog.=) t.id
+ WHERE t.registry_managed AND t.state OPERATOR(pg_catalog.>=) 'completed'
+   -- sent (or possibly sent) to the registry
+   AND (c.state OPERATOR(pg_catalog.=) ANY (ARRAY['claimed', 'done', 'failed'])
+		OR (c.state OPERATOR(pg_catalog.=) 'superseded' AND c.attempts OPERATOR(pg_catalog.>) 0))
+   AND (c.op OPERATOR(pg_catalog.=) 'approve') OPERATOR(pg_catalog.<>) (t.state OPERATOR(pg_catalog.=) 'completed')
+UNION ALL
+SELECT 'no_outcome_past_ac_date', t.id, t.domain_name, NULL, NULL, NULL, NULL, t.deadline, t.deadline,
+	   pg_catalog.format('pending at the registry since %s; acDate %s passed without an outcome from the registry',
+						 pg_catalog.to_char(pg_catalog.timezone('UTC', t.requested_at), 'YYYY-MM-DD HH24:MI:SS "UTC"'), pg_catalog.to_char(pg_catalog.timezone('UTC', t.deadline), 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+  FROM domxfer.transfers t
+ WHERE t.registry_managed AND t.state OPERATOR(pg_catalog.=) 'pending'
+   AND t.deadline OPERATOR(pg_catalog.<) pg_catalog.now()
+UNION ALL
+SELECT 'command_unanswered_past_ac_date', c.transfer_id, c.domain_name, c.id, NULL, c.op, NULL, c.ac_date, c.ac_date,
+	   pg_catalog.format('%s command %s is %s%s after acDate %s', c.op, c.id, c.state,
+						 COALESCE(' (' OPERATOR(pg_catalog.||) c.error OPERATOR(pg_catalog.||) ')', ''),
+						 pg_catalog.to_char(pg_catalog.timezone('UTC', c.ac_date), 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+  FROM domxfer.registry_commands c
+ WHERE c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed', 'failed'])
+   AND c.ac_date OPERATOR(pg_catalog.<) pg_catalog.now()
+UNION ALL
+SELECT 'invalid_message', m.transfer_id, m.domain_name, NULL, m.id, NULL, m.tr_status, m.ac_date, m.received_at,
+	   pg_catalog.format('SQLSTATE %s: %s', m.sqlstate, m.error)
+  FROM domxfer.registry_messages m
+ WHERE m.result OPERATOR(pg_catalog.=) 'invalid';
+
+COMMENT ON VIEW domxfer.registry_discrepancies IS 'SPEC §8: where domxfer and the registry disagree or a message could not be used, one row each: outcome_differs, no_outcome_past_ac_date, command_unanswered_past_ac_date, invalid_message';
+COMMENT ON COLUMN domxfer.registry_discrepancies.kind IS 'text; outcome_differs (the registry''s outcome is not what a sent command asked for), no_outcome_past_ac_date (registry-managed transfer still pending after acDate), command_unanswered_past_ac_date (a command queued, claimed or failed after acDate), invalid_message (a stored message answered invalid)';
+COMMENT ON COLUMN domxfer.registry_discrepancies.transfer_id IS 'bigint; the transfer concerned, if any';
+COMMENT ON COLUMN domxfer.registry_discrepancies.domain_name IS 'text; the domain (canonical A-label), if known';
+COMMENT ON COLUMN domxfer.registry_discrepancies.command_id IS 'bigint; the registry command concerned (registry_commands.id), if any';
+COMMENT ON COLUMN domxfer.registry_discrepancies.message_id IS 'bigint; the registry message concerned (registry_messages.id): the invalid one, or the last one of the transfer';
+COMMENT ON COLUMN domxfer.registry_discrepancies.asked IS 'text; what domxfer asked the registry: approve or reject';
+COMMENT ON COLUMN domxfer.registry_discrepancies.registry_outcome IS 'text; the transfer''s state after the registry''s outcome (completed, rejected, cancelled), or the trStatus of an invalid message';
+COMMENT ON COLUMN domxfer.registry_discrepancies.ac_date IS 'timestamptz; the acDate concerned (RFC 5731): the transfer''s deadline or the command''s';
+COMMENT ON COLUMN domxfer.registry_discrepancies.since IS 'timestamptz; since when the discrepancy exists: the outcome''s decided_at, the acDate, or when the message arrived';
+COMMENT ON COLUMN domxfer.registry_discrepancies.detail IS 'text; the discrepancy in words (English), with reason codes and UTC instants';
+
+REVOKE EXECUTE ON FUNCTION
+	domxfer._tld_policy_registry_columns(),
+	domxfer._read_registry_message(text),
+	domxfer._registry_outcome(text),
+	domxfer._registry_reason(text),
+	domxfer._xml_escape(text),
+	domxfer._queue_registry_command(domxfer.transfers, text, text[]),
+	domxfer._registry_answer(domxfer.transfers, text, text[]),
+	domxfer._queue_registry_commands(timestamptz),
+	domxfer._next_registry_check_at(timestamptz),
+	domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz),
+	domxfer.apply_registry_message(text),
+	domxfer.claim_registry_commands(integer, interval),
+	domxfer._registry_command_xml(domxfer.registry_commands),
+	domxfer.registry_command_xml(bigint),
+	domxfer.record_registry_response(bigint, integer, text)
+FROM PUBLIC;
+
+-- Roles (SPEC §6): the EPP client runs as domxfer_app; the reader sees
+-- messages and commands (neither ever holds an auth code).
+GRANT EXECUTE ON FUNCTION
+	domxfer.apply_registry_message(text),
+	domxfer.claim_registry_commands(integer, interval),
+	domxfer.registry_command_xml(bigint),
+	domxfer.record_registry_response(bigint, integer, text)
+	TO domxfer_app;
+GRANT SELECT ON domxfer.registry_commands, domxfer.registry_discrepancies TO domxfer_reader;
+-- every column but the content hash (no hash is readable by the reader,
+-- even one of a message that holds no secret)
+GRANT SELECT (id, received_at, message, authinfo_removed, msgq_id, epp_result_code, xml_namespace,
+			  domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result,
+			  sqlstate, error)
+	ON domxfer.registry_messages TO domxfer_reader;
+GRANT SELECT (registry_managed) ON domxfer.transfers TO domxfer_reader;
+GRANT SELECT ON domxfer.registry_messages, domxfer.registry_commands TO domxfer_admin;
