@@ -66,7 +66,7 @@ dist:
 
 # Debian packages the build, the tests and the demo need.
 deps:
-	scripts/install-deps.sh
+	@scripts/install-deps.sh
 
 # Every test suite against a throwaway server; ends with "N passed, N failed".
 test: deps
@@ -75,13 +75,18 @@ test: deps
 	scripts/run-tests.sh
 
 # A throwaway server with demo data in .demo/ (stop it with make demo-stop).
+# The build's output is shown only when it fails.
 demo: deps
-	$(MAKE) all
-	scripts/install-extension.sh
-	scripts/demo.sh start
+	@log=$$(mktemp); \
+	if $(MAKE) --no-print-directory all >$$log 2>&1 && scripts/install-extension.sh >>$$log 2>&1; then \
+		rm -f $$log; \
+	else \
+		cat $$log >&2; rm -f $$log; exit 1; \
+	fi
+	@scripts/demo.sh start
 
 demo-stop:
-	scripts/demo.sh stop
+	@scripts/demo.sh stop
 
 # Benchmarks (not part of make test): figures for README.md.
 bench: deps

@@ -120,7 +120,9 @@ FLOOR=$(timed_rollback "UPDATE domxfer.transfers SET state = 'completed', decide
 # The writes every decision must make (issue 12's floor), set-based, without
 # any rule: median of three runs. (Notices, once they exist, belong here too.)
 writes_once() {
-	timed_rollback_cpu "WITH t AS (
+	# (as in the worker's batch, the domains trigger that guards
+	# pendingTransfer is skipped: the batch checks its rows itself)
+	timed_rollback_cpu "SET LOCAL domxfer.batch_checks_links = on; WITH t AS (
 	UPDATE domxfer.transfers SET state = 'completed', decided_at = deadline, outcome_reason = '{auto_approved}'
 	 WHERE state = 'pending' AND domain_name LIKE 'cu%' RETURNING id, domain_name, gaining_registrar, decided_at
 ), d AS (

@@ -9,6 +9,7 @@ PACKAGES=(
 	libicu-dev libxml2-dev pkg-config
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
+	postgresql-15-cron
 	gnupg
 )
 case "${1:-}" in

@@ -10,6 +10,8 @@ cluster_stop "$WORK/data" 2>/dev/null
 rm -rf "${WORK:?}"/*
 # The suites run as the run user, which may not be able to read the checkout.
 cp -r "$TOP/sql" "$TOP/expected" "$TOP/test" "$WORK/"
+# test/t/400_readme_sql.pl runs README.md's SQL against the demo data
+cp -r "$TOP/README.md" "$TOP/demo" "$WORK/"
 [ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK"
 
 # DOMXFER_TEST_PORT: the throwaway server's port (several checkouts on one

@@ -10,12 +10,13 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
 	GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
 		v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
-	RETURN regexp_replace(regexp_replace(
+	RETURN regexp_replace(regexp_replace(regexp_replace(
 		v_state || ': ' || v_msg
 		|| coalesce(' | ' || nullif(regexp_replace(v_detail, '^Failing row contains .*', ''), ''), '')
 		|| coalesce(' | ' || nullif(v_hint, ''), ''),
 		'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', '<time>', 'g'),
-		'[Tt]ransfer \d+', 'transfer <id>', 'g');
+		'[Tt]ransfer \d+', 'transfer <id>', 'g'),
+		'\(\d+\)', '(<id>)', 'g');
 END $$;
 
 -- 1. working days: Monday to Friday minus holidays, counted from the day

@@ -344,7 +344,7 @@ tld_policy_cache_load(void)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("domxfer.tld_policy has no default row '*'"),
 				 errdetail("The transfer-out rules take the policy numbers of TLDs without a row of their own from the row '*'."),
-				 errhint("Restore it, e.g. INSERT INTO domxfer.tld_policy (tld) VALUES ('*') for the default numbers.")));
+				 errhint("Put the shipped rows back with SELECT domxfer.restore_shipped_policy(), then adjust their numbers.")));
 
 	while (nslots < 2 * (uint32) list_length(rows))
 		nslots *= 2;

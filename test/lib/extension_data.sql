@@ -1,7 +1,7 @@
 -- One line per table and sequence of the domxfer extension that pg_dump
 -- dumps with its data (pg_extension.extconfig): "relation|rows|md5".
--- A table's md5 covers all its rows (their text form, in a stable order, so
--- every column including auth-code hashes and salts); a sequence's covers
+-- A table's md5 covers all its rows (the jsonb of their non-NULL columns, in
+-- a stable order, so every value including auth-code hashes and salts); a sequence's covers
 -- last_value and is_called, i.e. what nextval() returns next.
 --
 -- Used by test/t/200_dump_restore.pl, 210_extension_upgrade.pl and
@@ -31,8 +31,10 @@ BEGIN
 			EXECUTE format('SELECT 1, md5(last_value::text || '','' || is_called::text) FROM %s', v_rel)
 				INTO row_count, md5;
 		ELSE
-			EXECUTE format('SELECT count(*), md5(coalesce(string_agg(t::text, ''|'' ORDER BY t::text COLLATE "C"), ''''))
-							  FROM %s AS t', v_rel)
+			-- each row as the jsonb of its non-NULL columns: every value counts,
+			-- and a column an update adds (NULL in the rows it finds) does not
+			EXECUTE format('SELECT count(*), md5(coalesce(string_agg(r.j, ''|'' ORDER BY r.j COLLATE "C"), ''''))
+							  FROM %s AS t, LATERAL (SELECT jsonb_strip_nulls(to_jsonb(t))::text) AS r(j)', v_rel)
 				INTO row_count, md5;
 		END IF;
 		RETURN NEXT;

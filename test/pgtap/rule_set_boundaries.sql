@@ -62,6 +62,9 @@ SELECT * FROM (VALUES
 	('ok',  NULL,                               false, false, false)
 ) AS v(label, code, fails_before, fails_at, fails_after);
 
+-- (the r5b rows carry pendingTransfer without a transfer, which the
+-- lifecycle guard refuses: row triggers off for the load)
+SET LOCAL session_replication_role = replica;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, last_transferred_at,
 							 late_renewed_at, status, unpaid, legal_hold, holder_disputed, contacts_complete,
 							 registrant_email, registrant_changed_at, registrant_change_lock_opt_out)
@@ -79,6 +82,7 @@ SELECT c.label || '.bnd.' || CASE WHEN c.label = 'r9' THEN s.manual_tld ELSE s.t
 	   CASE WHEN c.label IN ('r10', 'r10o') THEN p.t - interval '60 days' END,
 	   c.label = 'r10o'
   FROM rule_case c CROSS JOIN set_tld s CROSS JOIN probe_at p;
+SET LOCAL session_replication_role = origin;
 
 CREATE TEMP TABLE answer ON COMMIT DROP AS
 SELECT s.rule_set, c.label, c.code, o.offset_us,

@@ -22,6 +22,9 @@ SELECT i,
 	   random() AS r_expiry, random() AS r_transfer, random() AS r_renewal, random() AS r_flags
   FROM generate_series(1, 4000) AS i;
 
+-- some rows carry pendingTransfer without a transfer (the rules only read the
+-- row), which the lifecycle guard refuses: row triggers off for the load
+SET LOCAL session_replication_role = replica;
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at,
 							 last_transferred_at, late_renewed_at, status, unpaid,
 							 contacts_complete, registrant_email, real_name_verified)
@@ -41,6 +44,7 @@ SELECT 'inv-' || i || '.' || tld,
 	   CASE WHEN r_flags BETWEEN 0.7 AND 0.72 THEN 'broken' ELSE 'holder' || i || '@example.com' END,
 	   r_flags < 0.5
   FROM gen;
+SET LOCAL session_replication_role = origin;
 -- expiry must stay after registration (the table insists)
 SELECT cmp_ok((SELECT count(*) FROM domxfer.domains WHERE name LIKE 'inv-%'), '=', 4000::bigint,
 			  'generated 4000 domains');

@@ -451,7 +451,9 @@ SELECT domxfer.rdap_domain('SEC-Reissue.Example') OPERATOR(pg_catalog.->>) 'ldhN
 RESET ROLE;
 SET ROLE domxfer_admin;
 SET search_path = public, pg_catalog;
+SELECT count(*) FROM domxfer.process_due_transfers_dry_run('2100-01-01 00:00+00');
 SELECT domxfer.process_due_transfers('2100-01-01 00:00+00');
+SELECT domxfer.restore_shipped_policy();
 SELECT domxfer.set_notice_public_key(NULL);
 UPDATE domxfer.tld_policy SET early_approval = false WHERE tld OPERATOR(pg_catalog.=) 'hk';
 UPDATE domxfer.tld_policy SET early_approval = true WHERE tld OPERATOR(pg_catalog.=) 'hk';
