@@ -372,6 +372,19 @@ BEGIN
 		result := 'not_ours';			-- a transfer in, or between two others
 		RETURN;
 	END IF;
+	-- SPEC §8: only a registry-managed TLD takes registry notices; for the
+	-- others the losing registrar checks codes itself (receive_transfer_request)
+	IF NOT (domxfer._policy_for(m.domain_name)).registry_transfers THEN
+		RAISE EXCEPTION 'TLD "%" is not registry-managed', domxfer.domain_tld(m.domain_name)
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Its tld_policy row has registry_transfers = false: this registrar checks auth codes itself and a registry notice opens or ends no transfer there (SPEC §8).',
+				  HINT = 'If the registry manages transfers of this TLD, set registry_transfers = true in its tld_policy row.';
+	END IF;
+	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' AND m.re_id OPERATOR(pg_catalog.=) v_us THEN
+		RAISE EXCEPTION 'gaining registrar "%" is this registrar', m.re_id
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'A domain cannot be transferred to the registrar that already sponsors it.';
+	END IF;
 
 	-- an ended transfer this message speaks of (a late or repeated notice)
 	SELECT tr.id INTO transfer_id FROM domxfer.transfers tr

@@ -224,7 +224,7 @@ BEGIN
 		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = 'The auth code was revoked after 5 failed attempts.',
-				  HINT = 'The holder can have a new code issued.';
+				  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
 	END IF;
 	v_salt := t.auth_code_salt;
 
@@ -298,7 +298,7 @@ BEGIN
 			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code is wrong. After 5 failed attempts the code has been revoked.',
-					  HINT = 'The holder can have a new code issued.';
+					  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
 		END IF;
 		IF v_count OPERATOR(pg_catalog.>) 0 THEN
 			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
@@ -840,6 +840,19 @@ BEGIN
 	   AND m.ac_id OPERATOR(pg_catalog.<>) v_us THEN
 		result := 'not_ours';			-- a transfer in, or between two others
 		RETURN;
+	END IF;
+	-- SPEC §8: only a registry-managed TLD takes registry notices; for the
+	-- others the losing registrar checks codes itself (receive_transfer_request)
+	IF NOT (domxfer._policy_for(m.domain_name)).registry_transfers THEN
+		RAISE EXCEPTION 'TLD "%" is not registry-managed', domxfer.domain_tld(m.domain_name)
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Its tld_policy row has registry_transfers = false: this registrar checks auth codes itself and a registry notice opens or ends no transfer there (SPEC §8).',
+				  HINT = 'If the registry manages transfers of this TLD, set registry_transfers = true in its tld_policy row.';
+	END IF;
+	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' AND m.re_id OPERATOR(pg_catalog.=) v_us THEN
+		RAISE EXCEPTION 'gaining registrar "%" is this registrar', m.re_id
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'A domain cannot be transferred to the registrar that already sponsors it.';
 	END IF;
 
 	-- an ended transfer this message speaks of (a late or repeated notice)
