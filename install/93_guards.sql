@@ -164,6 +164,7 @@ CREATE TRIGGER domains_sponsor_while_open BEFORE UPDATE OF sponsoring_registrar 
 	WHEN (OLD.sponsoring_registrar IS DISTINCT FROM NEW.sponsoring_registrar
 		  AND NOT domxfer._batch_checks_links())
 	EXECUTE FUNCTION domxfer._guard_sponsor_while_open();
+REVOKE EXECUTE ON FUNCTION domxfer._guard_sponsor_while_open() FROM PUBLIC;
 
 -- 3. By-name forms of the rule functions ----------------------------------
 

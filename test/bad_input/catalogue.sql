@@ -757,7 +757,8 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 
 -- Registry notices for a TLD that is not registry-managed (SPEC §8): stored,
 -- answered invalid with 55000 (no error is raised: the SQLSTATE is read back
--- from the stored row); the sponsor guard while a transfer is open.
+-- from the stored row); the sponsor guard's trigger function (its refusal is
+-- tested in sql/guards.sql).
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi-free.example</domain:name><domain:trStatus>pending</domain:trStatus><domain:reID>gaining-reg</domain:reID><domain:reDate>2026-01-01T00:00:00Z</domain:reDate><domain:acID>tap-registrar</domain:acID><domain:acDate>2026-01-06T00:00:00Z</domain:acDate></domain:trnData></resData></response></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '55000', 'a pending notice for a TLD with registry_transfers = false'),
-('domxfer.domains', $c$DO $d$ BEGIN PERFORM domxfer.request_transfer_out('bi-free.example'); UPDATE domxfer.domains SET sponsoring_registrar = 'someone-else' WHERE name = 'bi-free.example'; END $d$$c$, 'domxfer_app', '55000', 'sponsoring_registrar changed while a transfer is open');
+('domxfer._guard_sponsor_while_open()', $c$SELECT domxfer._guard_sponsor_while_open()$c$, NULL, '0A000', 'trigger function called directly');
