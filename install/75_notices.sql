@@ -100,7 +100,7 @@ COMMENT ON COLUMN domxfer.notices.id IS 'bigint: notice identifier, increasing i
 COMMENT ON COLUMN domxfer.notices.transfer_id IS 'bigint: the transfer the notice is about (domxfer.transfers.id, copied from the event)';
 COMMENT ON COLUMN domxfer.notices.event_id IS 'bigint: the audit event (domxfer.transfer_events.id) that owes this notice; at most one notice per event';
 COMMENT ON COLUMN domxfer.notices.kind IS 'domxfer.notice_kind: what the notice tells the holder (SPEC §9)';
-COMMENT ON COLUMN domxfer.notices.recipient IS 'text: the domain''s registrant_email at the moment of the state change; NULL if the domain had none then (the notice stays owed and shows in overdue_notices)';
+COMMENT ON COLUMN domxfer.notices.recipient IS 'text: the domain''s registrant_email at the moment of the state change; NULL if the domain had none then or registrant_email_usable was false (R8''s strict check failed, e.g. demoted to a warning by the TLD''s rule set): the notice stays owed, unsendable, and shows in overdue_notices';
 COMMENT ON COLUMN domxfer.notices.payload IS 'jsonb: everything the mail needs (SPEC §9): kind, transfer_id, domain (A-label), domain_unicode, dates as RFC 3339 UTC text, gaining_registrar, deadline, reasons with meaning_en/meaning_zh, how_to_cancel/how_to_approve/how_to_void, code_encrypted; never the auth code or its hash';
 COMMENT ON COLUMN domxfer.notices.code_ciphertext IS 'bytea: the auth code encrypted with pgcrypto''s pgp_pub_encrypt to the mailer''s OpenPGP key (domxfer.notice_key) when one is configured, only in auth_code_issued notices; wiped when the notice is marked sent. Not readable by domxfer_reader';
 COMMENT ON COLUMN domxfer.notices.due_by IS 'timestamptz: when the notice must have been sent: created_at + tld_policy.code_notice_minutes for auth_code_issued, + tld_policy.notice_hours otherwise (SPEC §9, ICANN Transfer Policy revision)';
@@ -246,7 +246,8 @@ BEGIN
 	-- their notices are restored with it.
 	INSERT INTO domxfer.notices (transfer_id, event_id, kind, recipient, payload, code_ciphertext,
 								 due_by, created_at, next_attempt_at)
-	SELECT e.transfer_id, e.id, k.kind, d.registrant_email,
+	SELECT e.transfer_id, e.id, k.kind,
+		   CASE WHEN d.registrant_email_usable THEN d.registrant_email END,	-- an unusable address is no recipient
 		   pg_catalog.jsonb_build_object(
 			'kind', k.kind,
 			'transfer_id', t.id,
@@ -311,7 +312,7 @@ BEGIN
 	 -- are not pulled up (OFFSET 0) make them index lookups per event.
 	 CROSS JOIN LATERAL (SELECT tr.* FROM domxfer.transfers tr
 						  WHERE tr.id OPERATOR(pg_catalog.=) e.transfer_id OFFSET 0) t
-	 CROSS JOIN LATERAL (SELECT dm.registrant_email FROM domxfer.domains dm
+	 CROSS JOIN LATERAL (SELECT dm.registrant_email, dm.registrant_email_usable FROM domxfer.domains dm
 						  WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name OFFSET 0) d
 	 -- the TLD's policy row, else the default row (as domxfer._policy_for,
 	 -- which as a function would be planned again for every statement)
@@ -536,7 +537,7 @@ COMMENT ON VIEW domxfer.overdue_notices IS 'Notices to the holder past their due
 COMMENT ON COLUMN domxfer.overdue_notices.id IS 'bigint: the notice (domxfer.notices.id)';
 COMMENT ON COLUMN domxfer.overdue_notices.transfer_id IS 'bigint: the transfer it is about';
 COMMENT ON COLUMN domxfer.overdue_notices.kind IS 'domxfer.notice_kind: what it tells the holder';
-COMMENT ON COLUMN domxfer.overdue_notices.recipient IS 'text: the holder''s e-mail address it goes to (NULL: the domain had none)';
+COMMENT ON COLUMN domxfer.overdue_notices.recipient IS 'text: the holder''s e-mail address it goes to (NULL: the domain had none, or registrant_email_usable was false)';
 COMMENT ON COLUMN domxfer.overdue_notices.created_at IS 'timestamptz: when the state change that owes it happened';
 COMMENT ON COLUMN domxfer.overdue_notices.due_by IS 'timestamptz: when it had to be sent';
 COMMENT ON COLUMN domxfer.overdue_notices.overdue_by IS 'interval: how long past due_by it is now (transaction time)';

@@ -21,7 +21,7 @@ ALTER TABLE domxfer.tld_policy
 		CHECK (registry_answer_lead OPERATOR(pg_catalog.>=) '0'::interval
 			   AND registry_answer_lead OPERATOR(pg_catalog.<=) '4 days'::interval);
 
-COMMENT ON COLUMN domxfer.tld_policy.registry_transfers IS 'boolean; SPEC §8: true when the registry checks auth codes and decides transfers (gTLDs, .cn): receive_transfer_request is refused (55000) and the registry''s messages go to apply_registry_message';
+COMMENT ON COLUMN domxfer.tld_policy.registry_transfers IS 'boolean; SPEC §8: true when the registry checks auth codes and decides transfers (gTLDs, .cn): receive_transfer_request is refused (55000) and the registry''s messages go to apply_registry_message; false: this registrar checks codes and apply_registry_message answers invalid (55000) for the TLD''s domains';
 COMMENT ON COLUMN domxfer.tld_policy.registry_answer_lead IS 'interval (0 to 4 days, default 1 hour); SPEC §8: the latest point before acDate at which the worker checks a registry-managed pending transfer''s blocking rules (as of acDate) and queues a reject command';
 
 -- A shipped row restored from a dump brings back these columns too (the
@@ -372,6 +372,19 @@ BEGIN
 		result := 'not_ours';			-- a transfer in, or between two others
 		RETURN;
 	END IF;
+	-- SPEC §8: only a registry-managed TLD takes registry notices; for the
+	-- others the losing registrar checks codes itself (receive_transfer_request)
+	IF NOT (domxfer._policy_for(m.domain_name)).registry_transfers THEN
+		RAISE EXCEPTION 'TLD "%" is not registry-managed', domxfer.domain_tld(m.domain_name)
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Its tld_policy row has registry_transfers = false: this registrar checks auth codes itself and a registry notice opens or ends no transfer there (SPEC §8).',
+				  HINT = 'If the registry manages transfers of this TLD, set registry_transfers = true in its tld_policy row.';
+	END IF;
+	IF m.tr_status OPERATOR(pg_catalog.=) 'pending' AND m.re_id OPERATOR(pg_catalog.=) v_us THEN
+		RAISE EXCEPTION 'gaining registrar "%" is this registrar', m.re_id
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'A domain cannot be transferred to the registrar that already sponsors it.';
+	END IF;
 
 	-- an ended transfer this message speaks of (a late or repeated notice)
 	SELECT tr.id INTO transfer_id FROM domxfer.transfers tr
@@ -590,7 +603,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.apply_registry_message(text) IS 'SPEC §8: stores one EPP message of a registry (poll message or transfer response, RFC 5730/5731) in registry_messages and applies it: result applied, duplicate (same msgQ id and content again: nothing changes), not_ours, ignored (not a domain transfer notice) or invalid (stored with its SQLSTATE: 2200M, 2200N or 22023; no error is raised, so the EPP client can ack it). Raises only for NULL (22004) and over 1 MB (54000). No DTD or external entity is ever read';
+COMMENT ON FUNCTION domxfer.apply_registry_message(text) IS 'SPEC §8: stores one EPP message of a registry (poll message or transfer response, RFC 5730/5731) in registry_messages and applies it: result applied, duplicate (same msgQ id and content again: nothing changes), not_ours, ignored (not a domain transfer notice) or invalid (stored with its SQLSTATE: 2200M, 2200N or 22023, also for a pending notice whose reID is this registrar; 55000 for a domain whose TLD has registry_transfers = false; no error is raised, so the EPP client can ack it). Raises only for NULL (22004) and over 1 MB (54000). No DTD or external entity is ever read';
 
 CREATE FUNCTION domxfer.claim_registry_commands(max integer DEFAULT 10, lease interval DEFAULT '5 minutes')
 RETURNS TABLE (command_id bigint, transfer_id bigint, domain_name text, op text, xml text)

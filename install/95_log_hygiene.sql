@@ -2,7 +2,8 @@
 --
 -- PostgreSQL logs the statement of every failing call at the default
 -- log_min_error_statement = error, and a client that writes the code as a
--- literal puts it in that statement. The functions that take a code run with
+-- literal puts it in that statement. The functions that take a code (or a
+-- registry message, which may carry one in <authInfo><pw>) run with
 -- log_min_error_statement = panic: an error raised while they run (any
 -- SQLSTATE: a wrong code, an unknown domain, a bad registrar, a lock or
 -- statement timeout, a cancel) is logged with its message, DETAIL and
@@ -19,4 +20,7 @@ ALTER FUNCTION domxfer.receive_transfer_request(text, text, text)
 ALTER FUNCTION domxfer._check_auth_code(bigint, bytea, text, timestamptz)
 	SET log_min_error_statement = panic;
 ALTER FUNCTION domxfer._check_auth_code_in_side_transaction(bigint, bytea, text, timestamptz)
+	SET log_min_error_statement = panic;
+-- a registry message may carry <authInfo><pw> (its errors: 22004, 54000)
+ALTER FUNCTION domxfer.apply_registry_message(text)
 	SET log_min_error_statement = panic;

@@ -37,7 +37,7 @@ stop)
 		cluster_stop "$DATA"
 		echo "demo server stopped (its files stay in $DEMO; remove them with rm -rf)"
 	else
-		echo "no demo server was running (nothing in $DATA)"
+		echo "no demo server running (its files stay in $DEMO; remove them with rm -rf)"
 	fi
 	;;
 start)
@@ -68,7 +68,8 @@ RFC 6761), so its policy row may say 1 minute; every real TLD keeps the
 policy's 5 to 7 days. Watch it (state, decided_total, last_run_at):
     psql -h $SOCK -p $PORT -U postgres $DB \\
       -c 'SELECT state, decided_total, last_run_at, last_error FROM domxfer.worker_status()' \\
-      -c 'SELECT transfer_id, domain_name, state, outcome_reason, decided_at FROM domxfer.transfer_report'
+      -c 'SELECT transfer_id, domain_name, state, outcome_reason, decided_at
+          FROM domxfer.transfer_report'
 
 The demo server is running. Connect through its Unix socket (any local user):
     psql -h $SOCK -p $PORT -U postgres $DB

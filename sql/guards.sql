@@ -75,12 +75,24 @@ SELECT pg_temp.try($$UPDATE domxfer.domains SET open_transfer_id = NULL WHERE na
 -- other statuses may change, pendingTransfer kept
 UPDATE domxfer.domains SET status = status OPERATOR(domxfer.+) 'clientHold'::domxfer.domain_status
  WHERE name = 'gd-renamed.guards.example' RETURNING status;
+-- while the transfer is open, only the lifecycle moves the domain to another sponsor
+SET LOCAL ROLE domxfer_app;
+SELECT pg_temp.try($$UPDATE domxfer.domains SET sponsoring_registrar = 'someone-else' WHERE name = 'gd-renamed.guards.example'$$) AS app_sponsor;
+RESET ROLE;
+SELECT pg_temp.try($$UPDATE domxfer.domains SET sponsoring_registrar = 'someone-else' WHERE name = 'gd-renamed.guards.example'$$) AS superuser_sponsor;
+SELECT sponsoring_registrar FROM domxfer.domains WHERE name = 'gd-renamed.guards.example';
 -- a second request names the open transfer and points to the lifecycle
 SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('gd-renamed.guards.example')$$) AS second_request;
 -- the lifecycle itself: cancel clears both
 SELECT domxfer.cancel_transfer_out(:gd_id) IS NOT NULL AS cancelled;
 SELECT status, open_transfer_id FROM domxfer.domains WHERE name = 'gd-renamed.guards.example';
+-- once it has ended, the sponsor may change
+SET LOCAL ROLE domxfer_app;
+UPDATE domxfer.domains SET sponsoring_registrar = 'someone-else' WHERE name = 'gd-renamed.guards.example' RETURNING sponsoring_registrar;
+RESET ROLE;
 ROLLBACK;
+-- the issued (not yet pending) transfer is open too
+SELECT pg_temp.try($$UPDATE domxfer.domains SET sponsoring_registrar = 'someone-else' WHERE name = 'gd-renamed.guards.example'$$) AS issued_sponsor;
 -- the issued (not yet pending) transfer: the refusal HINTs reissue_auth_code
 SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('gd-renamed.guards.example')$$) AS second_request;
 SELECT domxfer.cancel_transfer_out(:gd_id) IS NOT NULL AS cancelled;

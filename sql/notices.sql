@@ -247,6 +247,18 @@ SELECT domxfer.set_notice_public_key(NULL) AS removed;
 SELECT count(*) AS keys FROM domxfer.notice_key;
 DROP EXTENSION pgcrypto;
 
+-- an address R8 judged unusable (demoted to a warning by the TLD's rule
+-- set) is no recipient: NULL, so the notice stays owed (overdue_notices after due_by)
+UPDATE domxfer.tld_policy SET rule_set = 'icann_2024' WHERE tld = 'nttest';
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+VALUES ('nt-bademail.nttest', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder at example dot net'),
+	   ('nt-goodemail.nttest', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.net');
+SELECT name, registrant_email_usable FROM domxfer.domains WHERE name IN ('nt-bademail.nttest', 'nt-goodemail.nttest') ORDER BY name;
+SELECT transfer_id AS bad_id FROM domxfer.request_transfer_out('nt-bademail.nttest') \gset
+SELECT transfer_id AS good_id FROM domxfer.request_transfer_out('nt-goodemail.nttest') \gset
+SELECT t.domain_name, n.kind, n.recipient FROM domxfer.notices n JOIN domxfer.transfers t ON t.id = n.transfer_id
+ WHERE n.transfer_id IN (:bad_id, :good_id) ORDER BY t.domain_name, n.id;
+
 -- clean up: a superuser can bypass the append-only triggers in replica mode
 SET session_replication_role = replica;
 DELETE FROM domxfer.notices n USING domxfer.transfers t

@@ -285,6 +285,30 @@ SELECT count(*) > 0 FROM domxfer.registry_discrepancies;
 SELECT pg_temp.try($$SELECT domxfer.apply_registry_message('<epp/>')$$);
 RESET ROLE;
 
+-- 14. a pending notice naming us as the gaining registrar (reID = our id):
+-- invalid (22023), stored, nothing changes
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+VALUES ('rg-self.test', 'regress-us', pg_temp.t0() - interval '400 days', pg_temp.t0() + interval '300 days', 'holder@example.net'),
+	   ('rg-plain.example', 'regress-us', pg_temp.t0() - interval '400 days', pg_temp.t0() + interval '300 days', 'holder@example.net');
+SELECT pg_temp.apply(pg_temp.poll('rg-30', 'rg-self.test', 'pending', 'regress-us', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
+SELECT m.result, m.sqlstate, m.error FROM domxfer.registry_messages m WHERE m.msgq_id = 'rg-30';
+SELECT pg_temp.state('rg-self.test');
+SELECT count(*) AS transfers FROM domxfer.transfers WHERE domain_name = 'rg-self.test';
+
+-- 15. a TLD whose policy has registry_transfers = false (the default row
+-- here): the registrar checks codes itself, a registry notice is invalid
+-- (55000), stored and listed as a discrepancy; nothing changes
+SELECT (domxfer._policy_for('rg-plain.example')).registry_transfers;
+SELECT pg_temp.apply(pg_temp.poll('rg-31', 'rg-plain.example', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-32', 'rg-plain.example', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
+SELECT m.msgq_id, m.result, m.sqlstate, m.error FROM domxfer.registry_messages m
+ WHERE m.msgq_id IN ('rg-31', 'rg-32') ORDER BY m.msgq_id;
+SELECT d.kind, d.domain_name FROM domxfer.registry_discrepancies d
+  JOIN domxfer.registry_messages m ON m.id = d.message_id
+ WHERE m.msgq_id IN ('rg-30', 'rg-31', 'rg-32') ORDER BY m.msgq_id;
+SELECT pg_temp.state('rg-plain.example');
+SELECT count(*) AS transfers FROM domxfer.transfers WHERE domain_name = 'rg-plain.example';
+
 -- clean up: a superuser can bypass the append-only triggers in replica mode
 SET session_replication_role = replica;
 DELETE FROM domxfer.registry_commands;
@@ -292,6 +316,6 @@ DELETE FROM domxfer.registry_messages;
 DELETE FROM domxfer.transfer_events e USING domxfer.transfers t
  WHERE e.transfer_id = t.id AND t.domain_name LIKE '%.test';
 DELETE FROM domxfer.transfers WHERE domain_name LIKE '%.test';
-DELETE FROM domxfer.domains WHERE name LIKE '%.test';
+DELETE FROM domxfer.domains WHERE name LIKE '%.test' OR name = 'rg-plain.example';
 DELETE FROM domxfer.tld_policy WHERE tld = 'test';
 RESET session_replication_role;

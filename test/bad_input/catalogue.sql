@@ -754,3 +754,11 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 ('domxfer.tld_policy', $c$INSERT INTO domxfer.tld_policy (tld, test_auto_approve_minutes) VALUES ('com', 1)$c$, 'domxfer_admin', '23514', 'a minutes delay for a real TLD'),
 ('domxfer.tld_policy', $c$INSERT INTO domxfer.tld_policy (tld, test_auto_approve_minutes) VALUES ('test', 0)$c$, 'domxfer_admin', '23514', 'zero minutes'),
 ('domxfer.tld_policy', $c$INSERT INTO domxfer.tld_policy (tld, test_auto_approve_minutes) VALUES ('test', 10081)$c$, 'domxfer_admin', '23514', 'more than 7 days of minutes');
+
+-- Registry notices for a TLD that is not registry-managed (SPEC §8): stored,
+-- answered invalid with 55000 (no error is raised: the SQLSTATE is read back
+-- from the stored row); the sponsor guard's trigger function (its refusal is
+-- tested in sql/guards.sql).
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi-free.example</domain:name><domain:trStatus>pending</domain:trStatus><domain:reID>gaining-reg</domain:reID><domain:reDate>2026-01-01T00:00:00Z</domain:reDate><domain:acID>tap-registrar</domain:acID><domain:acDate>2026-01-06T00:00:00Z</domain:acDate></domain:trnData></resData></response></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '55000', 'a pending notice for a TLD with registry_transfers = false'),
+('domxfer._guard_sponsor_while_open()', $c$SELECT domxfer._guard_sponsor_while_open()$c$, NULL, '0A000', 'trigger function called directly');

@@ -380,7 +380,9 @@ SELECT pg_stat_reset();
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org'
   FROM unnest(ARRAY['sec-approve.example', 'sec-cancel.example', 'sec-due.example', 'sec-brute.example',
-					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.example']) AS n;
+					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test']) AS n;
+-- registry notices apply only to a registry-managed TLD (SPEC §8)
+INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
 });
 
 # Everything below runs as domxfer_app (or domxfer_admin) with public first
@@ -412,12 +414,12 @@ SELECT pg_catalog.length(domxfer.approve_manual_transfer(:manual_id));
 SELECT result FROM domxfer.apply_registry_message('<?xml version="1.0" encoding="UTF-8"?>
 <epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1301"><msg>ack to dequeue</msg></result>
 <msgQ count="1" id="sec-1"/><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0">
-<domain:name>SEC-Registry.example</domain:name><domain:trStatus>pending</domain:trStatus>
+<domain:name>SEC-Registry.test</domain:name><domain:trStatus>pending</domain:trStatus>
 <domain:reID>gaining-reg</domain:reID><domain:reDate>2026-01-01T00:00:00.0Z</domain:reDate>
 <domain:acID>tap-registrar</domain:acID><domain:acDate>2099-01-06T00:00:00+08:00</domain:acDate>
 </domain:trnData></resData><trID><svTRID>sec-sv</svTRID></trID></response></epp>');
 SELECT domxfer.cancel_transfer_out(t.id) FROM domxfer.transfers t
- WHERE t.domain_name OPERATOR(pg_catalog.=) 'sec-registry.example';
+ WHERE t.domain_name OPERATOR(pg_catalog.=) 'sec-registry.test';
 SELECT command_id AS registry_command FROM domxfer.claim_registry_commands(1) \gset
 SELECT pg_catalog.length(domxfer.registry_command_xml(:registry_command)) OPERATOR(pg_catalog.>) 0;
 SELECT domxfer.record_registry_response(:registry_command, 1000, 'SEC-SV-1');

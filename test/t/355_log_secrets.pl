@@ -141,5 +141,36 @@ like($stats, qr/receive_transfer_request\(\$1, \$2, \$3\)/,
 unlike($node->safe_psql($db, 'SELECT string_agg(query, E\'\n\') FROM pg_stat_statements'),
 	qr/LEAK|\Q$code\E/, 'pg_stat_statements holds no code');
 
+# (5) apply_registry_message: a registry message may carry <authInfo><pw>;
+# its errors (54000 over 1 MB, 22004 for NULL) do not log the statement
+sub big_message
+{
+	my ($pw) = @_;
+	return q{<?xml version="1.0" encoding="UTF-8"?>
+<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1000"><msg>ok</msg></result>
+<resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>sec5.example</domain:name>
+<domain:authInfo><domain:pw>} . $pw . q{</domain:pw></domain:authInfo>
+</domain:trnData></resData></response></epp><!-- } . ('x' x (1100 * 1024)) . q{ -->};
+}
+$from = -s $node->logfile;
+like(as_app('SELECT domxfer.apply_registry_message(' . "'" . big_message('LEAKregistrypw0010') . "'" . ')'),
+	qr/ERROR:  54000/, 'a 1.1 MB registry message fails with 54000');
+like(as_app('SELECT domxfer.apply_registry_message(NULL)'),
+	qr/ERROR:  22004/, 'a NULL registry message fails with 22004');
+$log = slurp_file($node->logfile, $from);
+like($log, qr/ERROR:  registry message is too long/, 'the 54000 error itself is logged');
+unlike($log, qr/LEAKregistrypw0010/, 'the pw of the too long message is not in the server log');
+unlike($log, qr/STATEMENT:  SELECT domxfer\.apply_registry_message/,
+	'no apply_registry_message statement is in the server log');
+# control: without the function setting the same call logs the pw
+$node->safe_psql($db,
+	'ALTER FUNCTION domxfer.apply_registry_message(text) RESET log_min_error_statement');
+like(as_app('SELECT domxfer.apply_registry_message(' . "'" . big_message('LEAKregistryunprotected0011') . "'" . ')'),
+	qr/ERROR:  54000/, 'control: the too long message without the function setting');
+like(slurp_file($node->logfile, $from), qr/STATEMENT:  SELECT domxfer\.apply_registry_message\(.*LEAKregistryunprotected0011/s,
+	'control: without the function setting the pw is logged');
+$node->safe_psql($db,
+	'ALTER FUNCTION domxfer.apply_registry_message(text) SET log_min_error_statement = panic');
+
 $node->stop('fast');
 done_testing();

@@ -24,6 +24,9 @@ domxfer.registrar_id = 'tap-registrar'
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE corpus');
 $node->safe_psql('corpus', 'CREATE EXTENSION domxfer');
+# SPEC §8: registry notices apply only to registry-managed TLDs (the others
+# answer invalid, 55000, checked in sql/registry.sql): every TLD here is one.
+$node->safe_psql('corpus', 'UPDATE domxfer.tld_policy SET registry_transfers = true');
 
 sub quote { my ($s) = @_; $s =~ s/'/''/g; return "'$s'"; }
 sub nullable { my ($s) = @_; return $s eq '-' ? 'NULL' : quote($s); }

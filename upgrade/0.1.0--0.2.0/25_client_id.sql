@@ -78,7 +78,7 @@ BEGIN
 		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = 'The auth code was revoked after 5 failed attempts.',
-				  HINT = 'The holder can have a new code issued.';
+				  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
 	END IF;
 	v_salt := t.auth_code_salt;
 
@@ -152,7 +152,7 @@ BEGIN
 			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code is wrong. After 5 failed attempts the code has been revoked.',
-					  HINT = 'The holder can have a new code issued.';
+					  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
 		END IF;
 		IF v_count OPERATOR(pg_catalog.>) 0 THEN
 			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name

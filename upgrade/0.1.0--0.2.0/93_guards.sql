@@ -130,6 +130,42 @@ CREATE TRIGGER domains_lifecycle_columns_update BEFORE UPDATE ON domxfer.domains
 		  AND NOT domxfer._batch_checks_links())
 	EXECUTE FUNCTION domxfer._guard_lifecycle_columns();
 
+-- While a transfer is open, the sponsoring registrar changes only when the
+-- lifecycle ends it: it marks the transfer completed first, then moves the
+-- domain, so the trigger finds no open transfer then. The worker's batch
+-- checks its rows itself; a restore only inserts.
+CREATE FUNCTION domxfer._guard_sponsor_while_open() RETURNS trigger
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp AS
+$$
+DECLARE
+	v_id bigint;
+	v_state domxfer.transfer_state;
+BEGIN
+	SELECT t.id, t.state INTO v_id, v_state FROM domxfer.transfers t
+	 WHERE t.domain_name OPERATOR(pg_catalog.=) ANY (ARRAY[OLD.name, NEW.name])
+	   AND t.state OPERATOR(pg_catalog.<) 'completed'
+	 ORDER BY t.id LIMIT 1;
+	IF v_id IS NULL THEN
+		RETURN NEW;
+	END IF;
+	RAISE EXCEPTION 'sponsoring_registrar of domain "%" is kept by the transfer lifecycle while a transfer is open', OLD.name
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = pg_catalog.format('Transfer %s is open (%s): the sponsoring registrar changes only when it completes.', v_id, v_state),
+			  HINT = pg_catalog.format('End the transfer with domxfer.cancel_transfer_out(%s) first.', v_id);
+END
+$$;
+COMMENT ON FUNCTION domxfer._guard_sponsor_while_open() IS
+	'Trigger of domains: refuses (55000) a change of sponsoring_registrar while the domain has an open transfer (state before completed): only the lifecycle moves the domain, when the transfer completes (docs/contract.md section 3)';
+
+CREATE TRIGGER domains_sponsor_while_open BEFORE UPDATE OF sponsoring_registrar ON domxfer.domains
+	FOR EACH ROW
+	WHEN (OLD.sponsoring_registrar IS DISTINCT FROM NEW.sponsoring_registrar
+		  AND NOT domxfer._batch_checks_links())
+	EXECUTE FUNCTION domxfer._guard_sponsor_while_open();
+REVOKE EXECUTE ON FUNCTION domxfer._guard_sponsor_while_open() FROM PUBLIC;
+
 -- 3. By-name forms of the rule functions ----------------------------------
 
 CREATE FUNCTION domxfer._domain_by_name(name text) RETURNS domxfer.domains

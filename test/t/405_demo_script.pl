@@ -1,0 +1,47 @@
+# scripts/demo.sh's messages (make demo, make demo-stop): a stop with no demo
+# server running says so and that its files stay (they do); the hints that
+# make demo prints fit in 100 columns.
+use strict;
+use warnings;
+use FindBin;
+use File::Copy;
+use File::Path qw(make_path);
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $scripts = "$FindBin::RealBin/../../scripts";
+BAIL_OUT("$scripts/demo.sh not found (scripts/run-tests.sh copies scripts/ beside the tests)")
+  unless -f "$scripts/demo.sh";
+
+# a checkout of its own: demo.sh keeps its files in <top>/.demo
+my $top = PostgreSQL::Test::Utils::tempdir('demo_top');
+make_path("$top/scripts", "$top/.demo/data");
+copy("$scripts/$_", "$top/scripts/$_") or die "$_: $!" for qw(demo.sh common.sh);
+chmod 0755, "$top/scripts/demo.sh";
+open(my $fh, '>', "$top/.demo/data/PG_VERSION") or die;
+print $fh "15\n";
+close $fh;
+
+for my $round (1, 2)
+{
+	my ($stdout, $stderr);
+	my $ok = IPC::Run::run([ 'bash', "$top/scripts/demo.sh", 'stop' ], '>', \$stdout, '2>', \$stderr);
+	ok($ok, "demo-stop $round with no server exits 0") or diag($stderr);
+	like($stdout, qr/^no demo server running \(its files stay in \Q$top\E\/\.demo; remove them with rm -rf\)$/m,
+		"demo-stop $round says no server runs and where its files stay");
+	unlike($stdout, qr/nothing in/, "demo-stop $round does not say the folder is empty");
+	ok(-f "$top/.demo/data/PG_VERSION", "the demo's files are still there after demo-stop $round");
+}
+
+# the message make demo prints, with the values it has on this machine
+my $script = slurp_file("$scripts/demo.sh");
+my ($msg) = $script =~ /cat <<MSG\n(.*?)\nMSG\n/s;
+ok(defined $msg, 'demo.sh prints its hints from a here-document');
+my %value = (SOCK => "$top/.demo/socket", PORT => '54330', DB => 'domxfer_demo', due => '12:34:56');
+$msg =~ s/\$(\w+)/$value{$1} \/\/ die "unknown variable \$$1"/ge;
+$msg =~ s/\\\\/\\/g;
+my @long = grep { length($_) > 100 } map { s/\Q$top\/.demo\/socket\E/\/tmp\/domxfer-demo-socket-1000/gr } split /\n/, $msg;
+is_deeply(\@long, [], 'every line make demo prints fits in 100 columns (socket in /tmp)');
+like($msg, qr/Watch it/, 'the hints include the "Watch it" command');
+
+done_testing();
