@@ -112,15 +112,17 @@ SQL
 cat >"$WORK/floor.sql" <<'SQL'
 INSERT INTO bench.floor (body) SELECT m.body FROM bench.messages m WHERE m.i = (SELECT nextval('bench.next'));
 SQL
-# one round trip, one transaction (a multi-statement query): the writes alone
+# one round trip, one transaction (a multi-statement query): the writes alone.
+# currval is volatile: each key is an uncorrelated scalar subquery (an
+# initplan, computed once), so that the UPDATEs are index lookups.
 cat >"$WORK/writes.sql" <<'SQL'
 INSERT INTO bench.w_messages (msgq_id, domain_name, tr_status, transfer_id, result, message)
 SELECT m.i || '-2026', 'bench' || (1 + (m.i - 1) % 4000) || '.com', 'pending', 1 + (m.i - 1) % 4000, 'applied', m.body
   FROM bench.messages m WHERE m.i = (SELECT nextval('bench.next')) \;
 UPDATE bench.w_transfers SET state = 'pending', gaining_registrar = 'gaining', deadline = now() + interval '5 days',
-	   updated_at = now() WHERE id = 1 + (currval('bench.next') - 1) % 4000 \;
-UPDATE bench.w_domains SET status = '{pendingTransfer}', open_transfer_id = 1 + (currval('bench.next') - 1) % 4000
- WHERE name = 'bench' || (1 + (currval('bench.next') - 1) % 4000) || '.com' \;
+	   updated_at = now() WHERE id = (SELECT 1 + (currval('bench.next') - 1) % 4000) \;
+UPDATE bench.w_domains SET status = '{pendingTransfer}', open_transfer_id = (SELECT 1 + (currval('bench.next') - 1) % 4000)
+ WHERE name = (SELECT 'bench' || (1 + (currval('bench.next') - 1) % 4000) || '.com') \;
 INSERT INTO bench.w_events (transfer_id, from_state, to_state, detail)
 VALUES (1 + (currval('bench.next') - 1) % 4000, 'auth_code_issued', 'pending',
 		jsonb_build_object('source', 'registry', 'message_id', currval('bench.next'))) \;
