@@ -88,6 +88,21 @@ CREATE SEQUENCE bench.next;
 -- the floor: a plain table, one text column, an index on the msgQ id
 CREATE TABLE bench.floor (body text);
 CREATE INDEX ON bench.floor ((substring(body FROM '<msgQ count="[0-9]+" id="([^"]+)"')));
+-- the second floor: the writes every applied message must make, in plain
+-- SQL, without parsing or rules: the message row, the transfer, the domain,
+-- the audit event, its notice, and a NOTIFY
+CREATE TABLE bench.w_domains (name text PRIMARY KEY, status text[] NOT NULL, open_transfer_id bigint);
+CREATE TABLE bench.w_transfers (id bigint PRIMARY KEY, domain_name text NOT NULL REFERENCES bench.w_domains,
+	state text NOT NULL, gaining_registrar text, deadline timestamptz, updated_at timestamptz);
+CREATE TABLE bench.w_messages (id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(),
+	msgq_id text, domain_name text, tr_status text, transfer_id bigint, result text, message text);
+CREATE INDEX ON bench.w_messages (msgq_id);
+CREATE TABLE bench.w_events (id bigserial PRIMARY KEY, transfer_id bigint NOT NULL, at timestamptz NOT NULL DEFAULT now(),
+	from_state text, to_state text, detail jsonb);
+CREATE INDEX ON bench.w_events (transfer_id);
+CREATE TABLE bench.w_notices (id bigserial PRIMARY KEY, event_id bigint NOT NULL, kind text, sent_at timestamptz);
+INSERT INTO bench.w_domains SELECT 'bench' || d || '.com', '{ok}' FROM generate_series(1, 4000) AS d;
+INSERT INTO bench.w_transfers SELECT d, 'bench' || d || '.com', 'pending' FROM generate_series(1, 4000) AS d;
 VACUUM ANALYZE;
 SQL
 
@@ -97,11 +112,28 @@ SQL
 cat >"$WORK/floor.sql" <<'SQL'
 INSERT INTO bench.floor (body) SELECT m.body FROM bench.messages m WHERE m.i = (SELECT nextval('bench.next'));
 SQL
+# one round trip, one transaction (a multi-statement query): the writes alone.
+# currval is volatile: each key is an uncorrelated scalar subquery (an
+# initplan, computed once), so that the UPDATEs are index lookups.
+cat >"$WORK/writes.sql" <<'SQL'
+INSERT INTO bench.w_messages (msgq_id, domain_name, tr_status, transfer_id, result, message)
+SELECT m.i || '-2026', 'bench' || (1 + (m.i - 1) % 4000) || '.com', 'pending', 1 + (m.i - 1) % 4000, 'applied', m.body
+  FROM bench.messages m WHERE m.i = (SELECT nextval('bench.next')) \;
+UPDATE bench.w_transfers SET state = 'pending', gaining_registrar = 'gaining', deadline = now() + interval '5 days',
+	   updated_at = now() WHERE id = (SELECT 1 + (currval('bench.next') - 1) % 4000) \;
+UPDATE bench.w_domains SET status = '{pendingTransfer}', open_transfer_id = (SELECT 1 + (currval('bench.next') - 1) % 4000)
+ WHERE name = (SELECT 'bench' || (1 + (currval('bench.next') - 1) % 4000) || '.com') \;
+INSERT INTO bench.w_events (transfer_id, from_state, to_state, detail)
+VALUES (1 + (currval('bench.next') - 1) % 4000, 'auth_code_issued', 'pending',
+		jsonb_build_object('source', 'registry', 'message_id', currval('bench.next'))) \;
+INSERT INTO bench.w_notices (event_id, kind) VALUES (currval('bench.w_events_id_seq'), 'transfer_pending') \;
+SELECT pg_notify('domxfer_transfer', currval('bench.next')::text);
+SQL
 
 reset_state() {
 	psql_bench >/dev/null <<'SQL'
 SET session_replication_role = replica;
-TRUNCATE domxfer.registry_commands, domxfer.registry_messages, bench.floor;
+TRUNCATE domxfer.registry_commands, domxfer.registry_messages, bench.floor, bench.w_messages, bench.w_events, bench.w_notices;
 DELETE FROM domxfer.transfer_events;
 UPDATE domxfer.domains SET open_transfer_id = NULL, sponsoring_registrar = 'bench-registrar',
 	   last_transferred_at = NULL, status = 'ok';
@@ -129,16 +161,20 @@ check_applied() {
 }
 
 for clients in 1 8; do
-	floor_runs=() apply_runs=()
+	floor_runs=() writes_runs=() apply_runs=()
 	for _ in $(seq "$RUNS"); do
 		floor_runs+=("$(run floor.sql "$clients")")
+		writes_runs+=("$(run writes.sql "$clients")")
 		apply_runs+=("$(run apply.sql "$clients")")
 	done
 	applied=$(check_applied)
 	floor=$(printf '%s\n' "${floor_runs[@]}" | median)
+	writes=$(printf '%s\n' "${writes_runs[@]}" | median)
 	apply=$(printf '%s\n' "${apply_runs[@]}" | median)
 	printf '  %d session(s): apply_registry_message %8.0f msg/s, floor (plain INSERT) %8.0f msg/s, ratio %.2f (target >= 0.3; median of %d; last run: %s)\n' \
 		"$clients" "$apply" "$floor" "$(echo "$apply $floor" | awk '{print $1 / $2}')" "$RUNS" "$applied"
+	printf '  %d session(s): the writes alone (message row, transfer, domain, event, notice, NOTIFY in plain SQL) %8.0f msg/s; apply_registry_message = %.2f of them\n' \
+		"$clients" "$writes" "$(echo "$apply $writes" | awk '{print $1 / $2}')"
 done
 cluster_stop "$DATA"
 }
