@@ -38,9 +38,14 @@ $node->safe_psql($db, 'CREATE EXTENSION domxfer');
 ok(wait_until($node, 'postgres', "SELECT state = 'running' FROM domxfer.worker_status()"),
 	'the worker runs once the extension is created');
 
+# Logged once by the domxfer worker; a check worker of the auth-code service
+# (src/check_service.c) that was starting when the database went away may
+# log it once too (on a loaded machine it can be connecting at that moment);
+# after that both wait without retrying a connection, so never more.
 my $log = slurp_file($node->logfile);
 my $missing = () = $log =~ /database "$db" does not exist/g;
-is($missing, 1, 'the missing database is logged once, not at every retry');
+ok($missing >= 1 && $missing <= 2,
+	"the missing database is logged at most once per worker kind, not at every retry (got $missing)");
 
 $node->stop('fast');
 done_testing();
