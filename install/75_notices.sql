@@ -218,22 +218,6 @@ $$;
 
 COMMENT ON FUNCTION domxfer._notice_ciphertext(bytea, bytea, text) IS 'Internal: takes the auth code issued last in this transaction (domxfer._take_issued_auth_code) and, if it is the code of the transfer whose salt and hash are given, returns it encrypted to public_key; else NULL';
 
--- domxfer._rfc3339 without STRICT: the planner inlines a STRICT SQL
--- function only when its body is strict too, and a CASE is not, so every
--- domxfer._rfc3339 in the writer was a function call that parsed and planned
--- its body again (about 55 us each, four per notice).
-CREATE FUNCTION domxfer._notice_time(at timestamptz)
-	RETURNS text
-	LANGUAGE sql STABLE PARALLEL SAFE
-	RETURN pg_catalog.to_char(pg_catalog.timezone('UTC', at), 'YYYY-MM-DD"T"HH24:MI:SS')
-		OPERATOR(pg_catalog.||)
-		CASE WHEN pg_catalog.date_trunc('second', at) OPERATOR(pg_catalog.=) at THEN ''
-			 ELSE '.' OPERATOR(pg_catalog.||)
-				  pg_catalog.rtrim(pg_catalog.to_char(pg_catalog.timezone('UTC', at), 'US'), '0') END
-		OPERATOR(pg_catalog.||) 'Z';
-
-COMMENT ON FUNCTION domxfer._notice_time(timestamptz) IS 'Internal: an instant as an RFC 3339 date-time in UTC, as domxfer._rfc3339 (NULL for NULL), but inlinable into the notice writer''s statement';
-
 -- The one writer.
 CREATE FUNCTION domxfer._owe_notices()
 RETURNS trigger
@@ -254,36 +238,36 @@ BEGIN
 			'domain', t.domain_name,
 			'domain_unicode', domxfer.domain_to_unicode(t.domain_name),
 			'manual', t.manual,
-			'at', domxfer._notice_time(e.at))
+			'at', domxfer._rfc3339(e.at))
 		   OPERATOR(pg_catalog.||) CASE k.kind
 			WHEN 'auth_code_issued' THEN pg_catalog.jsonb_build_object(
-				'auth_code_expires_at', domxfer._notice_time(t.auth_code_expires_at),
+				'auth_code_expires_at', domxfer._rfc3339(t.auth_code_expires_at),
 				'how_to_void', pg_catalog.jsonb_build_object(
 					'cancel', 'domxfer.cancel_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
 					'reissue', 'domxfer.reissue_auth_code(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')'),
 				'how_to_cancel', pg_catalog.jsonb_build_object(
 					'call', 'domxfer.cancel_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
-					'until', domxfer._notice_time(t.auth_code_expires_at)),
+					'until', domxfer._rfc3339(t.auth_code_expires_at)),
 				'code_encrypted', ck.cipher IS NOT NULL)
 			WHEN 'transfer_requested' THEN pg_catalog.jsonb_build_object(
 				'gaining_registrar', t.gaining_registrar,
-				'requested_at', domxfer._notice_time(t.requested_at),
-				'deadline', domxfer._notice_time(t.deadline),
+				'requested_at', domxfer._rfc3339(t.requested_at),
+				'deadline', domxfer._rfc3339(t.deadline),
 				'how_to_cancel', pg_catalog.jsonb_build_object(
 					'call', 'domxfer.cancel_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
-					'until', domxfer._notice_time(t.deadline)))
+					'until', domxfer._rfc3339(t.deadline)))
 				OPERATOR(pg_catalog.||) CASE WHEN p.early_approval THEN pg_catalog.jsonb_build_object(
 					'how_to_approve', pg_catalog.jsonb_build_object(
 						'call', 'domxfer.approve_transfer_out(' OPERATOR(pg_catalog.||) t.id OPERATOR(pg_catalog.||) ')',
-						'until', domxfer._notice_time(t.deadline))) ELSE '{}' END
+						'until', domxfer._rfc3339(t.deadline))) ELSE '{}' END
 			ELSE pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
 				'gaining_registrar', t.gaining_registrar,
-				'requested_at', domxfer._notice_time(t.requested_at),
-				'deadline', domxfer._notice_time(t.deadline),
-				'decided_at', domxfer._notice_time(t.decided_at),
+				'requested_at', domxfer._rfc3339(t.requested_at),
+				'deadline', domxfer._rfc3339(t.deadline),
+				'decided_at', domxfer._rfc3339(t.decided_at),
 				'note', t.cancel_note,
 				'transfer_back_from', CASE WHEN k.kind OPERATOR(pg_catalog.=) 'transfer_completed'
-										   THEN domxfer._notice_time(x.back_from) END,
+										   THEN domxfer._rfc3339(x.back_from) END,
 				-- the outcome's codes with their meanings, in order: rule
 				-- codes from domxfer.reason_codes, outcome codes here
 				'reasons', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -321,7 +305,7 @@ BEGIN
 						  WHERE pl.tld OPERATOR(pg_catalog.=) ANY (ARRAY[domxfer.domain_tld(t.domain_name), '*'])
 						  ORDER BY pl.tld OPERATOR(pg_catalog.=) '*'
 						  LIMIT 1) p
-	 -- a plain column, so that domxfer._notice_time is inlined
+	 -- a plain column, so that domxfer._rfc3339 is inlined
 	 CROSS JOIN LATERAL (SELECT t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
 						 OFFSET 0) x
 	 -- the code, encrypted to the mailer's key, only while one is set
@@ -570,7 +554,6 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._notice_kind(domxfer.transfer_state, domxfer.transfer_state, jsonb),
 	domxfer._encrypt_code(text, text),
 	domxfer._notice_ciphertext(bytea, bytea, text),
-	domxfer._notice_time(timestamptz),
 	domxfer._owe_notices(),
 	domxfer._find_notice(bigint),
 	domxfer.claim_notices(integer, interval),
