@@ -1,1 +1,0 @@
-../../install/35_rule_sets.sql

@@ -1,1 +1,0 @@
-../../install/36_outcome_codes.sql

@@ -1,1 +1,0 @@
-../../install/55_registry_transfers.sql

@@ -1,1 +1,0 @@
-../../install/85_check_service.sql

@@ -1,1 +1,0 @@
-../../install/86_registry_readers.sql

@@ -1,1 +1,0 @@
-../../install/93_guards.sql

@@ -1,1 +1,0 @@
-../../install/95_log_hygiene.sql
