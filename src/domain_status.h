@@ -43,6 +43,13 @@ typedef uint32_t DomainStatus;
 /* the RFC 5731 values (bits 0..16) */
 #define DS_RFC5731_BITS					((UINT32_C(1) << 17) - 1)
 
+/*
+ * Internal mark, never produced by the type's input: a registrar's status
+ * column (SPEC §10) that the type cannot read. The rules report it as
+ * status_unreadable instead of stopping a report with an error.
+ */
+#define DS_UNREADABLE					(UINT32_C(1) << 31)
+
 /* fmgr glue, only for server code */
 #ifdef PG_VERSION_NUM
 #define DatumGetDomainStatus(X)		((DomainStatus) DatumGetUInt32(X))

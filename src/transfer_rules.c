@@ -53,6 +53,7 @@ const char *const transfer_rule_codes[TR_NRULES] = {
 	"manual_process_required",
 	"too_soon_after_registrant_change",
 	"operation_pending",
+	"status_unreadable",
 };
 
 const char *const transfer_warning_codes[TW_NWARNINGS] = {
@@ -342,6 +343,9 @@ failing_rules(const RuleRow *row, const TldPolicy *policy, int32 check)
 		mask |= TR_TOO_SOON_AFTER_REGISTRANT_CHANGE;
 	if (row->status & DS_OTHER_OPERATION_BITS)
 		mask |= TR_OPERATION_PENDING;
+	/* a status nobody can read: no rule set demotes it (SPEC §10) */
+	if (unlikely(row->status & DS_UNREADABLE))
+		mask |= TR_STATUS_UNREADABLE;
 	return mask & check;
 }
 

@@ -25,7 +25,9 @@
 /* added in 0.2.0, after R9, so the bits above keep their meaning */
 #define TR_TOO_SOON_AFTER_REGISTRANT_CHANGE	(1 << 14)	/* R10 */
 #define TR_OPERATION_PENDING			(1 << 15)	/* R11 */
-#define TR_NRULES						16
+/* added in 0.3.0: a registrar's status column the type cannot read (§10) */
+#define TR_STATUS_UNREADABLE			(1 << 16)
+#define TR_NRULES						17
 #define TR_ALL							((1 << TR_NRULES) - 1)
 /* the rules of 0.1.0 (R1-R9), which its C functions still evaluate */
 #define TR_RULES_0_1					((1 << 14) - 1)
