@@ -10,9 +10,9 @@ cluster_stop "$WORK/data" 2>/dev/null
 rm -rf "${WORK:?}"/*
 # The suites run as the run user, which may not be able to read the checkout.
 cp -r "$TOP/sql" "$TOP/expected" "$TOP/test" "$WORK/"
-# test/t/400_readme_sql.pl runs README.md's SQL against the demo data;
+# test/t/400_readme_sql.pl runs the SQL of README.md and docs/*.md against the demo data;
 # test/t/405_demo_script.pl checks scripts/demo.sh's messages
-cp -r "$TOP/README.md" "$TOP/demo" "$TOP/scripts" "$WORK/"
+cp -r "$TOP/README.md" "$TOP/docs" "$TOP/demo" "$TOP/scripts" "$WORK/"
 [ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK"
 
 # DOMXFER_TEST_PORT: the throwaway server's port (several checkouts on one
@@ -139,20 +139,24 @@ suite_node() {
 	if ! echo "$out" | grep -q '^1\.\.[0-9]'; then record node 0 1; fi
 }
 
-# META.json against the PGXN meta spec and the control file's version.
+# META.json against the PGXN meta spec and the control file's version
+# (check-meta.js); every relative link of README.md and docs/*.md resolves
+# (check-links.js). Each check prints TAP lines.
 suite_meta() {
-	local out rc
+	local out rc check
 	[ -f "$TOP/META.json" ] || return 0
-	echo "== META.json"
+	echo "== META.json, links"
 	if ! command -v node >/dev/null; then
 		echo "node not found (scripts/install-deps.sh installs it)"
 		record meta 0 1
 		return
 	fi
-	out=$(node "$TOP/scripts/check-meta.js" "$TOP" 2>&1); rc=$?
-	echo "$out"
-	record meta "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
-	if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then record meta 0 1; fi
+	for check in meta links; do
+		out=$(node "$TOP/scripts/check-$check.js" "$TOP" 2>&1); rc=$?
+		echo "$out"
+		record "$check" "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+		if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then record "$check" 0 1; fi
+	done
 }
 
 for s in $SUITES; do "suite_$s"; done
