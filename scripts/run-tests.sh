@@ -141,17 +141,18 @@ suite_node() {
 
 # META.json against the PGXN meta spec and the control file's version
 # (check-meta.js); every relative link of README.md and docs/*.md resolves
-# (check-links.js). Each check prints TAP lines.
+# (check-links.js); no include circle among the .c/.h pairs of src/, each
+# stating its floor (check-include-cycles.js). Each check prints TAP lines.
 suite_meta() {
 	local out rc check
 	[ -f "$TOP/META.json" ] || return 0
-	echo "== META.json, links"
+	echo "== META.json, links, include floors"
 	if ! command -v node >/dev/null; then
 		echo "node not found (scripts/install-deps.sh installs it)"
 		record meta 0 1
 		return
 	fi
-	for check in meta links; do
+	for check in meta links include-cycles; do
 		out=$(node "$TOP/scripts/check-$check.js" "$TOP" 2>&1); rc=$?
 		echo "$out"
 		record "$check" "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"

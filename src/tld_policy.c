@@ -3,6 +3,8 @@
  *	  Per-backend cache of domxfer.tld_policy, and the table's helper
  *	  functions (its change trigger and its time zone check).
  *
+ * Floor: server C above reason_codes.h; used by transfer_rules.c.
+ *
  * The cache is an open-addressing hash table keyed by TLD, built from one
  * scan of the table in a memory context under CacheMemoryContext. DML does
  * not invalidate relcache entries by itself, so the table has a statement
@@ -28,8 +30,8 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "reason_codes.h"
 #include "tld_policy.h"
-#include "transfer_rules.h"
 
 #define DEFAULT_TLD			"*"
 /* Longest TLD we can hold: one DNS label. */
