@@ -139,25 +139,20 @@ suite_node() {
 	if ! echo "$out" | grep -q '^1\.\.[0-9]'; then record node 0 1; fi
 }
 
-# META.json against the PGXN meta spec and the control file's version
-# (check-meta.js); every relative link of README.md and docs/*.md resolves
-# (check-links.js); no include circle among the .c/.h pairs of src/, each
-# stating its floor (check-include-cycles.js). Each check prints TAP lines.
+# META.json against the PGXN meta spec and the control file's version.
 suite_meta() {
-	local out rc check
+	local out rc
 	[ -f "$TOP/META.json" ] || return 0
-	echo "== META.json, links, include floors"
+	echo "== META.json"
 	if ! command -v node >/dev/null; then
 		echo "node not found (scripts/install-deps.sh installs it)"
 		record meta 0 1
 		return
 	fi
-	for check in meta links include-cycles; do
-		out=$(node "$TOP/scripts/check-$check.js" "$TOP" 2>&1); rc=$?
-		echo "$out"
-		record "$check" "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
-		if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then record "$check" 0 1; fi
-	done
+	out=$(node "$TOP/scripts/check-meta.js" "$TOP" 2>&1); rc=$?
+	echo "$out"
+	record meta "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+	if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then record meta 0 1; fi
 }
 
 for s in $SUITES; do "suite_$s"; done
