@@ -2,6 +2,10 @@
  * domain_status_parse.c
  *	  Pure C text handling of domxfer.domain_status (see domain_status_parse.h).
  *
+ * Floor: plain C, the lowest (no PostgreSQL header; fuzzed and tested
+ * outside the server); it defines the value itself (DomainStatus, DS_*),
+ * which domain_status.h and transfer_rules.c use.
+ *
  * Grammar of the text form (white space is ignored everywhere, names are
  * matched case-insensitively in their EPP or RDAP spelling, or as the
  * upper-case enum names with underscores that registry software stores,

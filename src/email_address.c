@@ -3,6 +3,9 @@
  *	  The one strict check of the holder's e-mail address (rule R8), and its
  *	  SQL function domxfer._email_usable(text).
  *
+ * Floor: server C above email_syntax.h and domain_name_check.h; used by
+ * transfer_rules.c.
+ *
  * The domain part goes through the same ICU checks as normalize_domain
  * (domain_name_check.c). ICU is far too slow to run on every row of a
  * report, so the check runs when the address is written: the generated

@@ -3,6 +3,9 @@
  *	  Per-backend cache of domxfer.tld_policy, and the table's helper
  *	  functions (its change trigger and its time zone check).
  *
+ * Floor: server C above reason_codes.h and domain_name_check.h (a TLD
+ * spelled in upper case or as a U-label); used by transfer_rules.c.
+ *
  * The cache is an open-addressing hash table keyed by TLD, built from one
  * scan of the table in a memory context under CacheMemoryContext. DML does
  * not invalidate relcache entries by itself, so the table has a statement
@@ -29,8 +32,8 @@
 #include "utils/snapmgr.h"
 
 #include "domain_name_check.h"
+#include "reason_codes.h"
 #include "tld_policy.h"
-#include "transfer_rules.h"
 
 #define DEFAULT_TLD			"*"
 /* Longest TLD we can hold: one DNS label. */

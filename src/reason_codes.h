@@ -1,12 +1,17 @@
 /*
- * transfer_rules.h
- *	  The transfer-out rules of SPEC §1 as a bit mask of failing rules.
+ * reason_codes.h
+ *	  The reason codes of the transfer-out rules (SPEC §1) and of the
+ *	  warnings, as bit numbers and as text.
+ *
+ * Floor: the lowest; plain C (no PostgreSQL header), used by the policy
+ * cache (tld_policy.c, to fold a rule set into masks) and by the rule
+ * functions (transfer_rules.c).
  *
  * Bit order is the rules table's order, which is also the order of the
  * reason codes transfer_out_blockers() returns.
  */
-#ifndef TRANSFER_RULES_H
-#define TRANSFER_RULES_H
+#ifndef REASON_CODES_H
+#define REASON_CODES_H
 
 #define TR_NOT_SPONSORED				(1 << 0)	/* R1 */
 #define TR_TOO_SOON_AFTER_REGISTRATION	(1 << 1)	/* R2 */
@@ -44,4 +49,4 @@ extern const char *const transfer_warning_codes[TW_NWARNINGS];
 /* The bit number of a rule's reason code, or -1 when it is not one. */
 extern int	transfer_rule_bit(const char *code);
 
-#endif							/* TRANSFER_RULES_H */
+#endif							/* REASON_CODES_H */
