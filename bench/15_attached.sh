@@ -73,7 +73,8 @@ SELECT i, 'd' || i || '.' || tld,
 	   'ns1.example.net', 'ns2.example.net', NULL, NULL, NULL, i, i, i, 'epp', 'billing', reg,
 	   12.50, 'USD', NULL, NULL, NULL, NULL, NULL
   FROM (SELECT i,
-			   (ARRAY['com','com','com','com','com','net','net','cn','cn','cn','xn--fiqs8s','org','hk'])[1 + floor(random() * 13)::int] AS tld,
+			   CASE WHEN i <= 20000 THEN 'com' ELSE
+			   (ARRAY['com','com','com','com','com','net','net','cn','cn','cn','xn--fiqs8s','org','hk'])[1 + floor(random() * 13)::int] END AS tld,
 			   CASE WHEN i <= 20000 OR random() < 0.7 THEN 0 ELSE 1 + floor(random() * 20)::int END AS b,
 			   random() AS r1, random() AS r2
 		  FROM generate_series(1, $ROWS) AS i) AS g,
@@ -100,14 +101,70 @@ INSERT INTO domxfer.tld_policy (tld, rule_set) VALUES ('com', 'icann_2024'), ('n
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, last_transferred_at,
 	late_renewed_at, status, unpaid, legal_hold, holder_disputed, contacts_complete, registrant_email,
 	uses_registrar_dns, registrant_changed_at, registrant_change_lock_opt_out)
-SELECT * FROM dblink('dbname=attached host=$DATA port=$PORT user=postgres',
+SELECT x.name, x.s, x.r, x.e, NULL, NULL, 'ok', false, false, false, true, x.em, x.dns, NULL, false
+  FROM dblink('dbname=attached host=$DATA port=$PORT user=postgres',
 	\$\$SELECT domain_name, sponsor_client_id, creation_time AT TIME ZONE 'UTC', expiration_time AT TIME ZONE 'UTC',
-			 NULL::timestamptz, NULL::timestamptz, '{}'::text[], false, false, false, true, registrant_email,
-			 hosted_dns, NULL::timestamptz, false
-		FROM registrar.domain WHERE id <= 20000\$\$)
-	AS x(name text, s text, r timestamptz, e timestamptz, l timestamptz, lr timestamptz, st text[],
-		 u boolean, lh boolean, hd boolean, cc boolean, em text, dns boolean, rc timestamptz, oo boolean)
-	CROSS JOIN LATERAL (SELECT CAST(st AS domxfer.domain_status)) AS s(status)
-	-- columns in the table's order
-	(name, s, r, e, l, lr, status, u, lh, hd, cc, em, dns, rc, oo);
+			 registrant_email, hosted_dns FROM registrar.domain WHERE id <= 20000\$\$)
+	AS x(name text, s text, r timestamptz, e timestamptz, em text, dns boolean);
 SQL
+
+# The floor: the mapped expressions, exactly as attach_domains reads them
+# (attached_domains.expressions), passed to one built-in call.
+FLOOR=$(psql_db attached -At -c "SELECT 'num_nonnulls(' || string_agg(value, ', ' ORDER BY key) || ') > 0'
+	FROM domxfer.attached_domains, jsonb_each_text(expressions)")
+
+declare -A ANSWERS MEDIANS
+# time_query LABEL DB SQL: one warm-up run, then RUNS timed runs in one session
+time_query() {
+	local label=$1 db=$2 sql=$3 out answers times
+	out=$({
+		echo "SET jit = off;"
+		echo "SET max_parallel_workers_per_gather = 0;"
+		echo "$sql;"
+		echo '\timing on'
+		for _ in $(seq "$RUNS"); do echo "$sql;"; done
+	} | psql_db "$db" -At)
+	answers=$(echo "$out" | grep -v '^Time:' | sort -u)
+	times=$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -n)
+	ANSWERS[$label]=$answers
+	MEDIANS[$label]=$(echo "$times" | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+	printf '  %-44s %10.1f ms   (median of %d; answer %s)\n' "$label" "${MEDIANS[$label]}" "$RUNS" "$answers"
+}
+
+echo "the rules over the attached table (JIT off, no parallel workers; medians after one warm-up run):"
+time_query "bare scan" attached "SELECT count(*) FROM registrar.domain d WHERE d.expiration_time > '2025-06-01'"
+time_query "floor: the mapped expressions" attached "SELECT count(*) FROM registrar.domain d WHERE $FLOOR"
+time_query "transfer_out_eligible(d, now) attached" attached "SELECT count(*) FROM registrar.domain d WHERE domxfer.transfer_out_eligible(d, $NOW)"
+time_query "eligibility view, attached" attached "SELECT count(*) FROM domxfer.eligibility WHERE eligible_now"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN {print (v <= t) ? "met" : "MISSED"}'; }
+r=$(ratio "${MEDIANS[transfer_out_eligible(d, now) attached]}" "${MEDIANS[floor: the mapped expressions]}")
+echo "  transfer_out_eligible / floor = $r  (target <= 1.5: $(verdict "$r" 1.5))"
+echo "  floor / bare scan             = $(ratio "${MEDIANS[floor: the mapped expressions]}" "${MEDIANS[bare scan]}")"
+
+# request + receive in one transaction per domain, one client: the first
+# 20,000 domains are eligible on both sides; each transaction takes the next
+latency() {	# latency DB: median over 3 pgbench runs of TX transactions (ms)
+	local db=$1 i out
+	psql_db "$db" -c "DROP SEQUENCE IF EXISTS public.bench_next; CREATE SEQUENCE public.bench_next"
+	for i in 1 2 3; do
+		out=$(as_run_user pgbench -n -h "$DATA" -p "$PORT" -U postgres -c 1 -t "$TX" -f "$WORK/attached-lifecycle.sql" "$db" 2>&1)
+		echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p'
+	done | sort -n | sed -n 2p
+}
+cat > "$WORK/attached-lifecycle.sql" <<'PGB'
+SELECT nextval('public.bench_next') AS n \gset
+SELECT domxfer.receive_transfer_request(n.domain_name, r.auth_code, 'bench-gainer')
+  FROM public.registrar_names n, LATERAL domxfer.request_transfer_out(n.domain_name) r WHERE n.id = :n;
+PGB
+[ "$(id -u)" = 0 ] && chown "$RUN_USER" "$WORK/attached-lifecycle.sql"
+psql_db attached -c "CREATE VIEW public.registrar_names AS SELECT id, domain_name FROM registrar.domain"
+psql_db builtin -c "CREATE TABLE public.registrar_names AS SELECT (regexp_match(name, '^d([0-9]+)[.]'))[1]::bigint AS id, name AS domain_name FROM domxfer.domains; CREATE UNIQUE INDEX ON public.registrar_names (id)"
+echo "request + receive, one transaction, one client ($TX transactions, median of 3 runs):"
+la=$(latency attached)
+lb=$(latency builtin)
+echo "  attached registrar table  $la ms"
+echo "  domxfer.domains           $lb ms"
+r=$(ratio "$la" "$lb")
+echo "  attached / domxfer.domains = $r  (target <= 1.2: $(verdict "$r" 1.2))"

@@ -80,6 +80,13 @@ CREATE FUNCTION domxfer._status_with_open(status domxfer.domain_status, name tex
 COMMENT ON FUNCTION domxfer._status_with_open(domxfer.domain_status, text) IS
 	'Internal: a registrar''s status plus pendingTransfer while domxfer has the domain''s transfer pending (domxfer never writes the registrar''s status column)';
 
+CREATE FUNCTION domxfer._status_with_pending(status domxfer.domain_status, pending boolean)
+	RETURNS domxfer.domain_status
+	AS 'MODULE_PATHNAME', 'domxfer_status_with_pending'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION domxfer._status_with_pending(domxfer.domain_status, boolean) IS
+	'Internal: a registrar''s status plus pendingTransfer when pending is true (the status of one domain read by the lifecycle)';
+
 CREATE FUNCTION domxfer._status_lenient(status text)
 	RETURNS domxfer.domain_status
 	AS 'MODULE_PATHNAME', 'domxfer_status_lenient_text'
@@ -100,6 +107,10 @@ INSERT INTO domxfer.reason_codes (code, kind, rule, bit, meaning_en, meaning_zh)
 	('status_unreadable', 'rule', '§10', 16,
 	 'the domain''s status in the registrar''s table is not a set of EPP status values domxfer can read',
 	 '注册商数据表中的域名状态无法识别');
+-- a blocker in every shipped rule set (the trigger of rule_sets adds it as shipped)
+INSERT INTO domxfer.rule_sets (rule_set, code, effect, shipped)
+SELECT s.rule_set, s.code, s.effect, true FROM domxfer._shipped_rule_sets() s
+ WHERE s.code OPERATOR(pg_catalog.=) 'status_unreadable';
 
 -- 2. The attachment -----------------------------------------------------------
 
@@ -162,22 +173,6 @@ SELECT d.name, d.sponsoring_registrar, d.registered_at, d.expires_at,
   FROM domxfer.domains AS d;
 COMMENT ON VIEW domxfer.domain_rows IS
 	'Every domain domxfer works on, in the columns of domxfer.domains: domxfer.domains itself, or the attached source read through its map (names canonical, status with pendingTransfer while a transfer is pending, open_transfer_id from domxfer''s own record); the reports read it';
-
--- the columns mean what they mean in domxfer.domains
-DO $$
-DECLARE
-	c record;
-BEGIN
-	FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS comment
-			   FROM pg_catalog.pg_attribute a
-			  WHERE a.attrelid OPERATOR(pg_catalog.=) 'domxfer.domains'::pg_catalog.regclass
-				AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-	LOOP
-		EXECUTE pg_catalog.format('COMMENT ON COLUMN domxfer.domain_rows.%I IS %L', c.attname,
-			COALESCE(c.comment, 'as in domxfer.domains'));
-	END LOOP;
-END
-$$;
 
 -- 3. Reading a map ------------------------------------------------------------
 
@@ -434,7 +429,17 @@ BEGIN
 		e->>'registrant_change_lock_opt_out');
 	v_where := pg_catalog.format('%s OPERATOR(pg_catalog.=) ANY ($1)', e->>'name');
 	NEW.rows_query := pg_catalog.format('SELECT %s FROM %s AS d', v_cols, v_source);
-	NEW.row_query := pg_catalog.format('%s WHERE %s LIMIT 2', NEW.rows_query, v_where);
+	-- one domain ($1[1] its canonical name): its open transfer by the index
+	-- on open transfers, not through the per-snapshot set the reports use
+	NEW.row_query := pg_catalog.format('SELECT %s FROM %s AS d CROSS JOIN LATERAL ('
+		'SELECT t.id, t.state OPERATOR(pg_catalog.=) ''pending'' AS pending FROM domxfer.transfers t '
+		'WHERE t.domain_name OPERATOR(pg_catalog.=) $1[1] AND t.state OPERATOR(pg_catalog.<) ''completed'' '
+		'UNION ALL SELECT NULL, false LIMIT 1) AS o WHERE %s LIMIT 2',
+		pg_catalog.replace(pg_catalog.replace(v_cols,
+			pg_catalog.format('domxfer._status_with_open(%s, %s)', e->>'status', e->>'name'),
+			pg_catalog.format('domxfer._status_with_pending(%s, o.pending)', e->>'status')),
+			pg_catalog.format('domxfer._open_transfer_id(%s)', e->>'name'), 'o.id'),
+		v_source, v_where);
 	NEW.row_lock_query := NEW.row_query OPERATOR(pg_catalog.||)
 		CASE WHEN v_kind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[]) THEN ' FOR UPDATE OF d' ELSE '' END;
 
@@ -514,9 +519,10 @@ BEGIN
 	EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW domxfer.domain_rows AS %s', NEW.rows_query);
 	EXECUTE pg_catalog.format('ALTER VIEW domxfer.domain_rows OWNER TO %I', NEW.attached_by);
 
-	-- the 16 columns of the rule functions, from the source's row d
+	-- the 16 columns of the rule functions, from the source's row d (the
+	-- status as the registrar stores it: R5b comes from the open transfer)
 	v_args := pg_catalog.format(
-		'%1$s, %2$s, %3$s, %4$s, %5$s, %6$s, domxfer._status_with_open(%7$s, %1$s), %8$s, %9$s, '
+		'%1$s, %2$s, %3$s, %4$s, %5$s, %6$s, %7$s, %8$s, %9$s, '
 		'%10$s, %11$s, domxfer._email_usable(%12$s), domxfer._open_transfer_id(%1$s), %13$s, %14$s',
 		e->>'name', e->>'sponsoring_registrar', e->>'registered_at', e->>'expires_at',
 		e->>'last_transferred_at', e->>'late_renewed_at', e->>'status', e->>'unpaid',
@@ -870,6 +876,46 @@ CREATE FUNCTION domxfer._domains_label()
 	RETURN COALESCE((SELECT s.source_name FROM domxfer.domain_source s), 'domxfer.domains');
 COMMENT ON FUNCTION domxfer._domains_label() IS
 	'Internal: the name of the table or view domxfer reads domains from (text), for messages';
+
+-- transfers.domain_name has no foreign key (a domain may live in the
+-- registrar's table): domxfer.domains keeps what the key kept, the name and
+-- the row of a domain with transfers (23503), and refuses TRUNCATE while
+-- transfers exist (0A000), as the key did.
+CREATE FUNCTION domxfer._domains_keep_transfers() RETURNS trigger
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp AS
+$$
+DECLARE
+	v_id bigint;
+BEGIN
+	IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
+		IF EXISTS (SELECT FROM domxfer.transfers) THEN
+			RAISE EXCEPTION 'cannot truncate domxfer.domains while transfers refer to its domains'
+				USING ERRCODE = 'feature_not_supported',
+					  DETAIL = 'domxfer.transfers and its audit log keep every transfer of these domains.';
+		END IF;
+		RETURN NULL;
+	END IF;
+	SELECT t.id INTO v_id FROM domxfer.transfers t
+	 WHERE t.domain_name OPERATOR(pg_catalog.=) OLD.name ORDER BY t.id LIMIT 1;
+	IF v_id IS NOT NULL THEN
+		RAISE EXCEPTION '% of domain "%" refused: transfers refer to it', CASE TG_OP WHEN 'DELETE' THEN 'delete' ELSE 'rename' END, OLD.name
+			USING ERRCODE = 'foreign_key_violation',
+				  DETAIL = pg_catalog.format('Transfer %s (and maybe others) of "%s" is recorded in domxfer.transfers and its audit log.', v_id, OLD.name);
+	END IF;
+	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION domxfer._domains_keep_transfers() IS
+	'Trigger of domains: a domain with transfers keeps its name and row (23503), and domains is not truncated while transfers exist (0A000): what the foreign key from transfers kept before 0.3.0';
+CREATE TRIGGER domains_keep_transfers_rename BEFORE UPDATE OF name ON domxfer.domains
+	FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+	EXECUTE FUNCTION domxfer._domains_keep_transfers();
+CREATE TRIGGER domains_keep_transfers_delete BEFORE DELETE ON domxfer.domains
+	FOR EACH ROW EXECUTE FUNCTION domxfer._domains_keep_transfers();
+CREATE TRIGGER domains_keep_transfers_truncate BEFORE TRUNCATE ON domxfer.domains
+	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._domains_keep_transfers();
 
 -- 6. A plain DROP EXTENSION while a source is attached ------------------------
 

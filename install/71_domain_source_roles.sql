@@ -20,10 +20,11 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer.detach_domains(),
 	domxfer._domain_transfer_opened(text, bigint),
 	domxfer._domain_transfer_pending(text, bigint),
-	domxfer._domain_transfer_ended(text, bigint, boolean, text, timestamptz)
+	domxfer._domain_transfer_ended(text, bigint, boolean, text, timestamptz),
+	domxfer._domains_keep_transfers()
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION domxfer._domain_row(text) TO domxfer_reader;
-GRANT SELECT ON domxfer.domain_source TO domxfer_reader;
+GRANT SELECT ON domxfer.domain_source, domxfer.domain_rows, domxfer.attached_domains TO domxfer_reader;
 GRANT EXECUTE ON FUNCTION
 	domxfer._attach_domains(pg_catalog.regclass, jsonb, text),
 	domxfer.attach_domains(pg_catalog.regclass, jsonb),

@@ -26,6 +26,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
@@ -66,6 +67,7 @@ PG_FUNCTION_INFO_V1(domxfer_drop_guard);
 PG_FUNCTION_INFO_V1(domxfer_canonical_name);
 PG_FUNCTION_INFO_V1(domxfer_open_transfer_id);
 PG_FUNCTION_INFO_V1(domxfer_status_with_open);
+PG_FUNCTION_INFO_V1(domxfer_status_with_pending);
 PG_FUNCTION_INFO_V1(domxfer_status_lenient_text);
 PG_FUNCTION_INFO_V1(domxfer_status_lenient_array);
 
@@ -326,6 +328,49 @@ typedef struct Attachment
 	char	   *guard_query;
 } Attachment;
 
+/*
+ * Plans kept across calls (SPI_keepplan; the plan cache invalidates them
+ * when the tables change), keyed by the statement's text: a lifecycle call
+ * reads a domain several times, and planning dominated each read.
+ */
+#define PLAN_CACHE_SIZE 8
+typedef struct CachedStatement
+{
+	char	   *sql;
+	int			nargs;
+	SPIPlanPtr	plan;
+} CachedStatement;
+static CachedStatement plan_cache[PLAN_CACHE_SIZE];
+static int	plan_cache_next = 0;
+
+/* The kept plan of sql (prepared on first use, inside SPI). */
+static SPIPlanPtr
+cached_plan(const char *sql, int nargs, Oid *types)
+{
+	CachedStatement *c;
+
+	for (int i = 0; i < PLAN_CACHE_SIZE; i++)
+		if (plan_cache[i].sql != NULL && plan_cache[i].nargs == nargs &&
+			strcmp(plan_cache[i].sql, sql) == 0)
+			return plan_cache[i].plan;
+	c = &plan_cache[plan_cache_next];
+	plan_cache_next = (plan_cache_next + 1) % PLAN_CACHE_SIZE;
+	if (c->sql != NULL)
+	{
+		SPI_freeplan(c->plan);
+		pfree(c->sql);
+		c->sql = NULL;
+	}
+	c->plan = SPI_prepare(sql, nargs, types);
+	if (c->plan == NULL)
+		elog(ERROR, "preparing a statement of the domains source failed: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(c->plan);
+	c->nargs = nargs;
+	c->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	return c->plan;
+}
+
 /* A text column of the current SPI row, or NULL. */
 static char *
 spi_text(int col)
@@ -339,11 +384,22 @@ read_attachment(Attachment *a)
 {
 	int			ret;
 	bool		isnull;
+	Oid			save_user;
+	int			save_sec;
 
 	memset(a, 0, sizeof(*a));
-	ret = SPI_execute("SELECT s.attached_by::pg_catalog.regrole::pg_catalog.oid, s.row_query, "
-					  "s.row_lock_query, s.transferred_query, s.state_query, s.guard_query "
-					  "FROM domxfer.domain_source s", true, 2);
+	/*
+	 * Read as the bootstrap superuser: the guard trigger fires for every
+	 * role writing the registrar's table, domxfer's roles or not; the
+	 * statement is fixed and reads nothing else.
+	 */
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	ret = SPI_execute_plan(cached_plan("SELECT s.attached_by::pg_catalog.regrole::pg_catalog.oid, s.row_query, "
+									   "s.row_lock_query, s.transferred_query, s.state_query, s.guard_query "
+									   "FROM domxfer.domain_source s", 0, NULL),
+						   NULL, NULL, true, 2);
+	SetUserIdAndSecContext(save_user, save_sec);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading domxfer.domain_source failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)
@@ -378,7 +434,7 @@ execute_as(Oid role, const char *sql, int nargs, Oid *types, Datum *values,
 	/* settings cannot change in a parallel worker; the leader pinned them */
 	if (!IsInParallelMode())
 		set_search_path("pg_catalog, pg_temp");
-	ret = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, tcount);
+	ret = SPI_execute_plan(cached_plan(sql, nargs, types), values, nulls, read_only, tcount);
 	AtEOXact_GUC(true, nest);
 	SetUserIdAndSecContext(save_user, save_sec);
 	return ret;
@@ -433,10 +489,11 @@ domain_row(FunctionCallInfo fcinfo, bool lock)
 	{
 		types[0] = TEXTOID;
 		args[0] = CStringGetTextDatum(name);
-		ret = SPI_execute_with_args(lock ?
-									"SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1 FOR UPDATE" :
-									"SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1",
-									1, types, args, NULL, !lock, 1);
+		ret = SPI_execute_plan(cached_plan(lock ?
+										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1 FOR UPDATE" :
+										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1",
+										   1, types),
+							   args, NULL, !lock, 1);
 	}
 	else
 	{
@@ -825,6 +882,17 @@ domxfer_status_with_open(PG_FUNCTION_ARGS)
 	OpenTransfer *e = find_open_transfer(PG_GETARG_TEXT_PP(1));
 
 	if (e != NULL && e->pending)
+		status |= DS_PENDING_TRANSFER;
+	PG_RETURN_DOMAIN_STATUS(status);
+}
+
+/* domxfer._status_with_pending(status, pending boolean) → domain_status. */
+Datum
+domxfer_status_with_pending(PG_FUNCTION_ARGS)
+{
+	DomainStatus status = PG_GETARG_DOMAIN_STATUS(0);
+
+	if (PG_GETARG_BOOL(1))
 		status |= DS_PENDING_TRANSFER;
 	PG_RETURN_DOMAIN_STATUS(status);
 }

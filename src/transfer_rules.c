@@ -309,7 +309,7 @@ failing_rules(const RuleRow *row, const TldPolicy *policy, int32 check)
 		mask |= TR_TOO_SOON_AFTER_REGISTRANT_CHANGE;
 	if (row->status & DS_OTHER_OPERATION_BITS)
 		mask |= TR_OPERATION_PENDING;
-	/* a status nobody can read: no rule set demotes it (SPEC §10) */
+	/* a registrar's status the type cannot read (SPEC §10) */
 	if (unlikely(row->status & DS_UNREADABLE))
 		mask |= TR_STATUS_UNREADABLE;
 	return mask & check;
