@@ -48,6 +48,8 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
@@ -78,6 +80,9 @@
 /* Idle, the worker still runs a pass every this many naptimes. */
 #define FULL_CHECK_NAPTIMES	60
 
+/* How many restoring backends (a parallel pg_restore's connections) are remembered. */
+#define RESTORE_SLOTS		64
+
 /* No deadline known: later than any timestamp. */
 #define NO_DEADLINE			DT_NOEND
 
@@ -102,6 +107,9 @@ typedef struct WorkerShared
 	int			naptime_ms;
 	int			batch_size;
 	char		last_error[ERROR_LEN];
+	/* backends that loaded a dump's rows (src/restore_guard.c), and where */
+	pid_t		restore_pid[RESTORE_SLOTS];
+	Oid			restore_db[RESTORE_SLOTS];
 } WorkerShared;
 
 /* A transfer whose decision raised an error, and when to try it again. */
@@ -223,6 +231,81 @@ domxfer_worker_note_due(TimestampTz due)
 	SpinLockRelease(&worker_shared->mutex);
 	if (latch != NULL)
 		SetLatch(latch);
+}
+
+/*
+ * Called by a backend that loads a dump's rows into domxfer's tables: the
+ * worker decides nothing in this database while the backend is connected,
+ * and looks again as soon as it is gone.  A slot whose backend has ended is
+ * reused; when all are taken by live backends, the oldest is overwritten.
+ */
+void
+domxfer_worker_note_restore(void)
+{
+	int			free_slot = -1;
+	Latch	   *latch;
+
+	if (worker_shared == NULL)
+		return;
+	SpinLockAcquire(&worker_shared->mutex);
+	for (int i = 0; i < RESTORE_SLOTS; i++)
+	{
+		if (worker_shared->restore_pid[i] == MyProcPid)
+		{
+			worker_shared->restore_db[i] = MyDatabaseId;
+			free_slot = -2;
+			break;
+		}
+		if (free_slot == -1 && worker_shared->restore_pid[i] == 0)
+			free_slot = i;
+	}
+	if (free_slot != -2)
+	{
+		if (free_slot < 0)
+			free_slot = 0;
+		worker_shared->restore_pid[free_slot] = MyProcPid;
+		worker_shared->restore_db[free_slot] = MyDatabaseId;
+	}
+	/* the worker looks at once, and every naptime until the restore is over */
+	worker_shared->wake_at = 0;
+	latch = worker_shared->pid != 0 ? worker_shared->latch : NULL;
+	SpinLockRelease(&worker_shared->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+/* Whether a backend that loaded a dump's rows is still connected to dbid; forgets those gone. */
+bool
+domxfer_worker_restore_in_progress(Oid dbid)
+{
+	pid_t		pids[RESTORE_SLOTS];
+	int			n = 0;
+	bool		running = false;
+
+	if (worker_shared == NULL)
+		return false;
+	SpinLockAcquire(&worker_shared->mutex);
+	for (int i = 0; i < RESTORE_SLOTS; i++)
+		if (worker_shared->restore_pid[i] != 0 && worker_shared->restore_db[i] == dbid)
+			pids[n++] = worker_shared->restore_pid[i];
+	SpinLockRelease(&worker_shared->mutex);
+
+	for (int i = 0; i < n; i++)
+	{
+		PGPROC	   *proc = BackendPidGetProc(pids[i]);
+
+		if (proc != NULL && proc->databaseId == dbid)
+			running = true;
+		else
+		{
+			SpinLockAcquire(&worker_shared->mutex);
+			for (int j = 0; j < RESTORE_SLOTS; j++)
+				if (worker_shared->restore_pid[j] == pids[i])
+					worker_shared->restore_pid[j] = 0;
+			SpinLockRelease(&worker_shared->mutex);
+		}
+	}
+	return running;
 }
 
 /* The worker's next wake-up, NO_DEADLINE if none. */
@@ -932,6 +1015,7 @@ domxfer_worker_main(Datum main_arg)
 	bool		database_missing;
 	PassResult	last = {0};
 	TimestampTz last_pass_at = 0;
+	bool		restoring = false;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -964,12 +1048,36 @@ domxfer_worker_main(Datum main_arg)
 	for (bool first = true;; first = false)
 	{
 		TimestampTz now;
+		bool		restore_over = false;
 
 		CHECK_FOR_INTERRUPTS();
 		reload_settings_if_asked();
 
+		/* a dump is being loaded here: its events and sequences may still be on the way */
+		if (domxfer_worker_restore_in_progress(MyDatabaseId))
+		{
+			if (!restoring)
+			{
+				ereport(LOG,
+						(errmsg("domxfer worker pauses: a dump is being restored into database \"%s\"",
+								domxfer_database),
+						 errdetail("No transfer is decided until every session that loaded the dump's rows has disconnected.")));
+				restoring = true;
+			}
+			set_state("restore in progress");
+			sleep_on_latch(domxfer_naptime_ms);
+			continue;
+		}
+		if (restoring)
+		{
+			ereport(LOG, (errmsg("domxfer worker resumes: the restore into database \"%s\" is over",
+								 domxfer_database)));
+			restoring = false;
+			restore_over = true;
+		}
+
 		now = GetCurrentTimestamp();
-		if (first || condition[0] != '\0' || pass_is_due(&last, last_pass_at, now))
+		if (first || restore_over || condition[0] != '\0' || pass_is_due(&last, last_pass_at, now))
 		{
 			PassResult	result = {0};
 			bool		failed;
