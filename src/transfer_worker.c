@@ -30,6 +30,10 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_database.h"
@@ -54,6 +58,7 @@
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -390,23 +395,49 @@ sleep_on_latch(long timeout_ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* Whether domxfer.database exists and accepts connections; false if not. */
-static bool
-database_connectable(bool *exists)
+/*
+ * Whether database "name" exists (*allowed: and accepts connections), read
+ * from pg_database's heap without its indexes or caches: a process connected
+ * to no database cannot open those until some backend has written the shared
+ * relcache file, which on a fresh cluster nobody may have done yet ("cannot
+ * read pg_class without having selected a database", a restart loop).
+ */
+bool
+domxfer_database_exists(const char *name, bool *allowed)
 {
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
 	HeapTuple	tuple;
-	bool		allowed = false;
+	bool		exists = false;
 
-	*exists = false;
-	tuple = SearchSysCache1(DATABASEOID,
-							ObjectIdGetDatum(get_database_oid(domxfer_database, true)));
+	*allowed = false;
+	ScanKeyInit(&key, Anum_pg_database_datname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(name));
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
 	{
-		*exists = true;
-		allowed = ((Form_pg_database) GETSTRUCT(tuple))->datallowconn;
-		ReleaseSysCache(tuple);
+		exists = true;
+		*allowed = ((Form_pg_database) GETSTRUCT(tuple))->datallowconn;
 	}
-	return allowed;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return exists;
+}
+
+/* Publishes that the database is still missing or closed: last_error_at is when it was last seen so. */
+static void
+record_database_unusable(bool exists)
+{
+	char		message[ERROR_LEN];
+
+	if (exists)
+		snprintf(message, sizeof(message), "database \"%s\" does not allow connections", domxfer_database);
+	else
+		snprintf(message, sizeof(message), "database \"%s\" does not exist", domxfer_database);
+	record_error(message);
 }
 
 /*
@@ -419,6 +450,8 @@ database_connectable(bool *exists)
 static void
 wait_for_database(void)
 {
+	bool		logged = false;
+
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	for (;;)
 	{
@@ -427,9 +460,20 @@ wait_for_database(void)
 
 		reload_settings_if_asked();
 		StartTransactionCommand();
-		allowed = database_connectable(&exists);
+		exists = domxfer_database_exists(domxfer_database, &allowed);
 		CommitTransactionCommand();
 		set_state(exists ? "connections not allowed" : "database missing");
+		if (!allowed)
+		{
+			record_database_unusable(exists);
+			if (!logged)
+				ereport(LOG,
+						(errmsg("domxfer worker waits for database \"%s\" to %s",
+								domxfer_database, exists ? "allow connections" : "exist"),
+						 errdetail("worker_status() shows the state; the worker connects within seconds once it %s.",
+								   exists ? "does" : "is created")));
+			logged = true;
+		}
 		if (allowed)
 		{
 			SpinLockAcquire(&worker_shared->mutex);

@@ -21,6 +21,9 @@ extern void domxfer_worker_note_restore(void);
 /* Whether a backend that loaded a dump's rows is still connected to database dbid. */
 extern bool domxfer_worker_restore_in_progress(Oid dbid);
 
+/* Whether a database exists (*allowed: accepts connections); safe in a process connected to none. */
+extern bool domxfer_database_exists(const char *name, bool *allowed);
+
 /* Entry point of the worker process (looked up by name by the postmaster). */
 extern PGDLLEXPORT void domxfer_worker_main(Datum main_arg);
 
