@@ -153,8 +153,10 @@ DECLARE
 	canonical text := domxfer.normalize_domain(transfer_out_eligible.name);
 	eligible boolean;
 BEGIN
+	-- as every reader shows the domain: a transfer past its deadline is
+	-- decided even before its decision is written (issue 18, fault 7)
 	SELECT domxfer.transfer_out_eligible(d, transfer_out_eligible.at) INTO eligible
-	  FROM domxfer.domains AS d
+	  FROM domxfer._domains_as_decided(pg_catalog.now()) AS d
 	 WHERE d.name OPERATOR(pg_catalog.=) canonical;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'domain "%" not found', transfer_out_eligible.name
