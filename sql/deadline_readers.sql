@@ -27,6 +27,11 @@ SELECT domxfer.record_documents_received(:manual_id) IS NOT NULL AS documents;
 SELECT domxfer.approve_manual_transfer(:manual_id) AS manual_code \gset
 SELECT domxfer.receive_transfer_request('dr-manual.hk', :'manual_code', 'hk-gainer') = :manual_id AS received;
 
+-- a blocker that appeared before the deadline (written before it passes: a
+-- change after it would decide the transfer first, see decide_before_change):
+-- the decision will reject
+UPDATE domxfer.domains SET unpaid = true, holder_disputed = true WHERE name = 'dr-reject.example';
+
 -- the deadlines (and the code's expiry) pass with nobody deciding: moved
 -- into the past here, as time would move them
 UPDATE domxfer.transfers
@@ -35,8 +40,6 @@ UPDATE domxfer.transfers
 UPDATE domxfer.transfers
    SET auth_code_issued_at = now() - interval '15 days', auth_code_expires_at = now() - interval '1 day'
  WHERE id = :expire_id;
--- a blocker that appeared before the deadline: the decision will reject
-UPDATE domxfer.domains SET unpaid = true, holder_disputed = true WHERE name = 'dr-reject.example';
 
 -- nothing is decided yet: the table still says pending
 SELECT domain_name, state, decided_at IS NULL AS undecided, due_at <= now() AS due

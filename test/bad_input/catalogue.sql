@@ -758,3 +758,17 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.apply_registry_message(text)', $c$DO $d$ DECLARE r record; BEGIN SELECT * INTO r FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>bi-free.example</domain:name><domain:trStatus>pending</domain:trStatus><domain:reID>gaining-reg</domain:reID><domain:reDate>2026-01-01T00:00:00Z</domain:reDate><domain:acID>tap-registrar</domain:acID><domain:acDate>2026-01-06T00:00:00Z</domain:acDate></domain:trnData></resData></response></epp>'); RAISE EXCEPTION USING ERRCODE = (SELECT m.sqlstate FROM domxfer.registry_messages m WHERE m.id = r.message_id AND r.result = 'invalid'); END $d$$c$, 'domxfer_app', '55000', 'a pending notice for a TLD with registry_transfers = false'),
 ('domxfer._guard_sponsor_while_open()', $c$SELECT domxfer._guard_sponsor_while_open()$c$, NULL, '0A000', 'trigger function called directly');
+
+-- Issue 18 (operations): the restore guard, the decision before a domain
+-- change. {pending} is not due, so nothing is decided by these calls.
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer._restore_copy()', $c$SELECT domxfer._restore_copy()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
+('domxfer._in_restore_copy()', $c$SELECT domxfer._in_restore_copy()$c$, 'domxfer_app', '00000', 'not a COPY, not a superuser: false'),
+('domxfer._restore_in_progress()', $c$SELECT domxfer._restore_in_progress()$c$, 'domxfer_reader', '00000', 'nothing is being restored: false'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(NULL)$c$, NULL, '00000', 'STRICT: NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('')$c$, NULL, '22023', 'an empty name: normalize_domain''s error'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(repeat('a', 1048576))$c$, NULL, '22023', 'a 1 MB name'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('nowhere.example')$c$, NULL, '00000', 'an unknown domain: nothing due, NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, NULL, '00000', 'an open transfer that is not due: nothing decided, NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, 'domxfer_app', '42501', 'internal: only the triggers call it'),
+('domxfer._domains_decide_before_change()', $c$SELECT domxfer._domains_decide_before_change()$c$, NULL, '0A000', 'trigger function called directly');
