@@ -10,6 +10,7 @@ PACKAGES=(
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	postgresql-15-cron
+	postgresql-15-auto-failover pg-auto-failover-cli
 	gnupg
 )
 case "${1:-}" in

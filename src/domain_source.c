@@ -495,7 +495,7 @@ domain_row(FunctionCallInfo fcinfo, bool lock)
 		types[0] = TEXTOID;
 		args[0] = CStringGetTextDatum(name);
 		ret = SPI_execute_plan(cached_plan(lock ?
-										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1 FOR UPDATE" :
+										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE" :
 										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1",
 										   1, types),
 							   args, NULL, !lock, 1);

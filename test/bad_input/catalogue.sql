@@ -824,3 +824,21 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 ('domxfer.domain_source', $c$DELETE FROM domxfer.domain_source$c$, 'domxfer_admin', '42501', 'nor deleted by hand'),
 ('domxfer.domains', $c$DELETE FROM domxfer.domains WHERE name = 'bi-completed.example'$c$, NULL, '23503', 'the superuser cannot delete a domain with transfers either'),
 ('domxfer.domains', $c$TRUNCATE domxfer.domains CASCADE$c$, NULL, '0A000', 'TRUNCATE while transfers exist');
+
+-- Issue 18 (operations): the restore guard, the decision before a domain
+-- change. {pending} is not due, so nothing is decided by these calls.
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer._restore_copy()', $c$SELECT domxfer._restore_copy()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
+('domxfer._in_restore_copy()', $c$SELECT domxfer._in_restore_copy()$c$, 'domxfer_app', '00000', 'not a COPY, not a superuser: false'),
+('domxfer._restore_in_progress()', $c$SELECT domxfer._restore_in_progress()$c$, 'domxfer_reader', '00000', 'nothing is being restored: false'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(NULL)$c$, NULL, '00000', 'STRICT: NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('')$c$, NULL, '22023', 'an empty name: normalize_domain''s error'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(repeat('a', 1048576))$c$, NULL, '22023', 'a 1 MB name'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('nowhere.example')$c$, NULL, '00000', 'an unknown domain: nothing due, NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, NULL, '00000', 'an open transfer that is not due: nothing decided, NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, 'domxfer_app', '42501', 'internal: only the triggers call it'),
+('domxfer._domains_decide_before_change()', $c$SELECT domxfer._domains_decide_before_change()$c$, NULL, '0A000', 'trigger function called directly');
+
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer._domain_as_decided(domxfer.domains,timestamp with time zone)', $c$SELECT domxfer._domain_as_decided(NULL::domxfer.domains, 'infinity')$c$, 'domxfer_reader', '00000', 'a NULL row: as it is'),
+('domxfer._domain_as_decided(domxfer.domains,timestamp with time zone)', $c$SELECT domxfer._domain_as_decided(d, '-infinity') FROM domxfer.domains d WHERE d.name = 'bi-pending.example'$c$, 'domxfer_app', '00000', 'nothing is due at -infinity');
