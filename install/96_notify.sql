@@ -75,12 +75,13 @@ BEGIN
 	RAISE WARNING 'this report changed nothing: % claimed by another mailer', CASE pg_catalog.cardinality(ids)
 			WHEN 1 THEN pg_catalog.format('notice %s is', ids[1])
 			ELSE pg_catalog.format('%s notices are', pg_catalog.cardinality(ids)) END
-		USING DETAIL = pg_catalog.format('Notice %s was claimed again (attempt %s) by another session; its lease runs until %s. Notices: %s.',
-										 v_first.id, v_first.attempts, domxfer._rfc3339(v_first.claimed_until),
+		USING DETAIL = pg_catalog.format('Another session claimed %s again after this session''s lease had ended, and its lease runs (attempt %s of notice %s). Notices: %s.',
+										 CASE pg_catalog.cardinality(ids) WHEN 1 THEN 'it' ELSE 'them' END,
+										 v_first.attempts, v_first.id,
 										 pg_catalog.array_to_string(ids[1:20], ', ')
 										 OPERATOR(pg_catalog.||) CASE WHEN pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 20
 																	 THEN ', ...' ELSE '' END),
-			  HINT = 'This session''s lease had ended: the other mailer sends and marks these notices. Use a lease longer than sending a batch takes.';
+			  HINT = 'The other mailer sends and marks them. Use a lease longer than sending a batch takes.';
 END
 $$;
 
