@@ -16,6 +16,7 @@
 #     (bench/doorbell-listener.js, the README's listener pattern) measures
 #     the delay from each commit to the first doorbell after it (p99 target
 #     < 50 ms) and checks that its reads returned every event exactly once;
+#     (the same listener during 1. gives the delay without contention);
 #     the same burst with domxfer.notify = each (0.2.0's NOTIFY per change)
 #     for comparison;
 #  3. draining DRAIN_ROWS notices with one mailer, batches of 100 per
@@ -180,6 +181,22 @@ SELECT lat.receive(j.run, j.name, j.code) FROM lat.jobs j WHERE j.run = '$1' AND
 SQL
 	chmod a+r "$WORK/$1.sql"
 }
+# start_listener N / stop_listener N: bench/doorbell-listener.js around a run;
+# its JSON line in $WORK/listenerN.json
+start_listener() {
+	rm -f "$WORK/listener.ready"
+	# (not through as_run_user: the signal must reach node itself)
+	env PGHOST="$DATA" PGPORT="$PORT" PGUSER=postgres PGDATABASE=bench \
+		node "$NODE_DIR/doorbell-listener.js" "$WORK/listener.ready" >"$WORK/listener$1.json" 2>"$WORK/listener$1.err" &
+	LISTENER_PID=$!
+	for _ in $(seq 100); do [ -s "$WORK/listener.ready" ] && break; sleep 0.1; done
+}
+stop_listener() {
+	kill -TERM "$LISTENER_PID" || true
+	wait "$LISTENER_PID" || echo "  (the listener failed: status $?)"
+	LISTENER_PID=
+}
+json_ms() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; console.log(v === null ? "nan" : v.toFixed(2))' "$(cat "$WORK/listener$1.json")" "$2"; }
 tps_of() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
 ms_of() {	# ms_of SQL: wall-clock milliseconds of one statement
 	local t0 t1
@@ -189,7 +206,7 @@ ms_of() {	# ms_of SQL: wall-clock milliseconds of one statement
 	echo $(( (t1 - t0) / 1000000 ))
 }
 
-declare -a TPCB1 TPCB32 RECV1 BURST BURST_EACH REFUSED P50 P99 PMAX DB_BATCH DB_SINGLE DB_PLAIN DB_SET
+declare -a S_P50 S_P99 TPCB1 TPCB32 RECV1 BURST BURST_EACH REFUSED P50 P99 PMAX DB_BATCH DB_SINGLE DB_PLAIN DB_SET
 for r in $(seq "$ROUNDS"); do
 	echo "--- round $r (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	# 0. floors
@@ -202,27 +219,23 @@ for r in $(seq "$ROUNDS"); do
 	# 1. receive, 1 client
 	make_run "single$r" "$ROWS"
 	rm -f "$WORK"/log_single"$r".*
+	start_listener "single$r"
 	pgb -n -c 1 -t "$ROWS" -f "$WORK/single$r.sql" -l --log-prefix="log_single$r" >/dev/null 2>&1
+	stop_listener
 	RECV1+=("$(median_ms "log_single$r")")
+	S_P50+=("$(json_ms "single$r" p50_ms)"); S_P99+=("$(json_ms "single$r" p99_ms)")
 	echo "  receive, 1 client: median ${RECV1[-1]} ms = $(ratio "${RECV1[-1]}" "${TPCB1[-1]}")x TPC-B ($(psql_b -c "SELECT count(*) FILTER (WHERE sqlstate <> '00000') FROM lat.outcome WHERE run = 'single$r'") refused)"
+	echo "    listener: $(cat "$WORK/listenersingle$r.json") $(cat "$WORK/listenersingle$r.err")"
 
 	# 2. the burst, coalesced, with a listener
 	make_run "burst$r" "$RIGHT"
-	rm -f "$WORK/listener.ready"
-	# (not through as_run_user: the signal must reach node itself)
-	env PGHOST="$DATA" PGPORT="$PORT" PGUSER=postgres PGDATABASE=bench \
-		node "$NODE_DIR/doorbell-listener.js" "$WORK/listener.ready" >"$WORK/listener$r.json" 2>"$WORK/listener$r.err" &
-	LISTENER_PID=$!
-	for _ in $(seq 100); do [ -s "$WORK/listener.ready" ] && break; sleep 0.1; done
+	start_listener "burst$r"
 	BURST+=("$(pgb -n -c 32 -j 2 -t $(((RIGHT + 31) / 32)) -f "$WORK/burst$r.sql" 2>&1 | tps_of)")
-	kill -TERM "$LISTENER_PID" || true; wait "$LISTENER_PID" || echo "  (the listener failed: status $?)"; LISTENER_PID=
+	stop_listener
 	REFUSED+=("$(psql_b -c "SELECT count(*) FILTER (WHERE sqlstate <> '00000') FROM lat.outcome WHERE run = 'burst$r'")")
-	L=$(cat "$WORK/listener$r.json")
-	P50+=("$(node -e 'console.log(JSON.parse(process.argv[1]).p50_ms.toFixed(2))' "$L")")
-	P99+=("$(node -e 'console.log(JSON.parse(process.argv[1]).p99_ms.toFixed(2))' "$L")")
-	PMAX+=("$(node -e 'console.log(JSON.parse(process.argv[1]).max_ms.toFixed(2))' "$L")")
+	P50+=("$(json_ms "burst$r" p50_ms)"); P99+=("$(json_ms "burst$r" p99_ms)"); PMAX+=("$(json_ms "burst$r" max_ms)")
 	echo "  burst, $RIGHT right codes from 32 clients, coalesced: ${BURST[-1]} receives/s = $(ratio "${BURST[-1]}" "${TPCB32[-1]}") of TPC-B; refused ${REFUSED[-1]}"
-	echo "    listener: $L $(cat "$WORK/listener$r.err")"
+	echo "    listener: $(cat "$WORK/listenerburst$r.json") $(cat "$WORK/listenerburst$r.err")"
 
 	# the same burst, each (0.2.0's NOTIFY per change), for comparison
 	make_run "each$r" "$RIGHT"
@@ -245,16 +258,29 @@ for r in $(seq "$ROUNDS"); do
 done
 
 m() { printf '%s\n' "$@" | median; }
-tpcb1=$(m "${TPCB1[@]}"); tpcb32=$(m "${TPCB32[@]}"); recv1=$(m "${RECV1[@]}")
-burst=$(m "${BURST[@]}"); each=$(m "${BURST_EACH[@]}")
-batch=$(m "${DB_BATCH[@]}"); single=$(m "${DB_SINGLE[@]}"); plain=$(m "${DB_PLAIN[@]}"); set=$(m "${DB_SET[@]}")
-echo "=== medians of $ROUNDS rounds (each ratio also per round above)"
-echo "floors: TPC-B 1 client median $tpcb1 ms; TPC-B 32 clients $tpcb32 tps"
-echo "receive, 1 client: median $recv1 ms = $(ratio "$recv1" "$tpcb1")x TPC-B (target <= 3x)"
-echo "burst of $RIGHT right codes, 32 clients: $burst receives/s = $(ratio "$burst" "$tpcb32") of TPC-B (target >= 0.3); refused per round: ${REFUSED[*]} (target 0)"
-echo "  domxfer.notify = each (0.2.0): $each receives/s = $(ratio "$each" "$tpcb32") of TPC-B"
-echo "doorbell delay during the burst (commit to the first doorbell after it): p50 $(m "${P50[@]}") ms, p99 $(m "${P99[@]}") ms (target < 50 ms), max $(m "${PMAX[@]}") ms"
-echo "drain of $DRAIN_ROWS notices, batches of 100: claim_notices + mark_notices_sent $batch ms ($(awk -v n="$DRAIN_ROWS" -v t="$batch" 'BEGIN { printf "%.0f", n * 1000 / t }')/s)"
-echo "  = $(ratio "$plain" "$batch") of single-row UPDATEs of a plain table, 100 per transaction ($plain ms; issue 11's floor, target >= 0.5)"
-echo "  = $(ratio "$set" "$batch") of one set-based UPDATE of 100 plain rows per transaction ($set ms)"
-echo "  0.2.0's mark_notice_sent per notice: $single ms = $(ratio "$plain" "$single") of single-row UPDATEs"
+# per-round ratios (each against the floor of its own round), then their median and range
+ratios() {	# ratios "A1 A2 .." "B1 B2 ..": A/B per round
+	local -a a=($1) b=($2); local i
+	for i in "${!a[@]}"; do ratio "${a[$i]}" "${b[$i]}"; echo; done
+}
+summ() {	# summ RATIOS...: "median (min-max)"
+	local sorted; sorted=$(printf '%s\n' "$@" | sort -g | tr '\n' ' ')
+	echo "$(m "$@") (rounds: $sorted)"
+}
+R_RECV=($(ratios "${RECV1[*]}" "${TPCB1[*]}"))
+R_BURST=($(ratios "${BURST[*]}" "${TPCB32[*]}"))
+R_EACH=($(ratios "${BURST_EACH[*]}" "${TPCB32[*]}"))
+R_DRAIN=($(ratios "${DB_PLAIN[*]}" "${DB_BATCH[*]}"))
+R_DRAIN_SET=($(ratios "${DB_SET[*]}" "${DB_BATCH[*]}"))
+R_SINGLE=($(ratios "${DB_PLAIN[*]}" "${DB_SINGLE[*]}"))
+echo "=== $ROUNDS rounds; ratios against the floor of the same round: median (every round)"
+echo "floors: TPC-B 1 client median $(m "${TPCB1[@]}") ms; TPC-B 32 clients $(m "${TPCB32[@]}") tps"
+echo "receive, 1 client: median $(m "${RECV1[@]}") ms = $(summ "${R_RECV[@]}")x TPC-B's single-client median (target <= 3x)"
+echo "burst of $RIGHT right codes, 32 clients: $(m "${BURST[@]}") receives/s = $(summ "${R_BURST[@]}") of TPC-B at 32 clients (target >= 0.3); refused per round: ${REFUSED[*]} (target 0)"
+echo "  domxfer.notify = each (0.2.0's NOTIFY per change): $(m "${BURST_EACH[@]}") receives/s = $(summ "${R_EACH[@]}") of TPC-B"
+echo "doorbell delay, one client's receives (commit to the first doorbell after it): p50 $(m "${S_P50[@]}") ms, p99 $(m "${S_P99[@]}") ms"
+echo "doorbell delay during the burst: p50 $(m "${P50[@]}") ms, p99 $(summ "${P99[@]}") ms (target < 50 ms), max $(m "${PMAX[@]}") ms"
+echo "drain of $DRAIN_ROWS notices, batches of 100: claim_notices + mark_notices_sent $(m "${DB_BATCH[@]}") ms"
+echo "  = $(summ "${R_DRAIN[@]}") of single-row UPDATEs of a plain table, 100 per transaction ($(m "${DB_PLAIN[@]}") ms; issue 11's floor, target >= 0.5)"
+echo "  = $(summ "${R_DRAIN_SET[@]}") of one set-based UPDATE of 100 plain rows per transaction ($(m "${DB_SET[@]}") ms)"
+echo "  0.2.0's mark_notice_sent per notice: $(m "${DB_SINGLE[@]}") ms = $(summ "${R_SINGLE[@]}") of single-row UPDATEs"
