@@ -3,6 +3,10 @@
  *	  domxfer.notify: how lifecycle commits wake the listeners of
  *	  NOTIFY domxfer_transfer (SPEC §3, 0.3.0).
  *
+ * Floor: server C, a top, above transfer_worker.h (it rings the worker's
+ * doorbell after a commit) and domxfer.h (the setting); nothing of ours uses
+ * it (the lifecycle's SQL calls domxfer._transfer_doorbell()).
+ *
  * PostgreSQL makes every transaction that sent a NOTIFY hold one
  * cluster-wide lock from its pre-commit through its WAL flush, so notifying
  * commits queue behind each other and cannot share a group commit.  Since

@@ -2,6 +2,9 @@
  * notice_claim.c
  *	  Who holds a notice's claim (SPEC §9, 0.3.0 claim fencing).
  *
+ * Floor: server C at the bottom; uses nothing of ours, and nothing of ours
+ * uses it (the notices' SQL calls domxfer._mailer_session_id()).
+ *
  * claim_notices() stores the claiming session's identifier with the lease;
  * a mark or failure report from another session changes nothing while that
  * lease runs, so a mailer whose own lease passed can never void the claim of
