@@ -134,12 +134,14 @@ AS $$
 BEGIN
 	INSERT INTO domxfer.transfer_events (transfer_id, from_state, to_state, actor, detail)
 	VALUES (t.id, from_state, t.state, domxfer._actor(), detail);
-	PERFORM pg_catalog.pg_notify('domxfer_transfer',
-		pg_catalog.jsonb_build_object('transfer_id', t.id, 'domain', t.domain_name, 'state', t.state)::text);
+	IF domxfer._transfer_doorbell() THEN
+		PERFORM pg_catalog.pg_notify('domxfer_transfer',
+			pg_catalog.jsonb_build_object('transfer_id', t.id, 'domain', t.domain_name, 'state', t.state)::text);
+	END IF;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._log_transfer_event(domxfer.transfers, domxfer.transfer_state, jsonb) IS 'Internal: writes the audit event of a change and sends NOTIFY domxfer_transfer with {"transfer_id", "domain", "state"}';
+COMMENT ON FUNCTION domxfer._log_transfer_event(domxfer.transfers, domxfer.transfer_state, jsonb) IS 'Internal: writes the audit event of a change and wakes listeners: NOTIFY domxfer_transfer with {"transfer_id", "domain", "state"} when domxfer.notify is each, else the coalesced doorbell at commit (domxfer._transfer_doorbell)';
 
 CREATE FUNCTION domxfer._finish_transfer(t domxfer.transfers, new_state domxfer.transfer_state,
 										 decided_at timestamptz, outcome_reason text[], note text)
@@ -391,9 +393,10 @@ BEGIN
 			   pg_catalog.jsonb_build_object('outcome_reason', x.outcome_reason, 'decided_at', x.decided_at)
 		  FROM decided x
 	)
-	SELECT pg_catalog.count(pg_catalog.pg_notify('domxfer_transfer',
+	-- every row counted; NOTIFY per row only when domxfer.notify is each
+	SELECT pg_catalog.count(CASE WHEN domxfer._transfer_doorbell() THEN pg_catalog.pg_notify('domxfer_transfer',
 			   pg_catalog.jsonb_build_object('transfer_id', x.id, 'domain', x.domain_name,
-											 'state', x.state)::text) IS NULL),
+											 'state', x.state)::text) END IS NULL),
 		   pg_catalog.array_agg(x.id), pg_catalog.array_agg(x.domain_name)
 	  INTO v_decided, v_ids, v_names
 	  FROM decided x;

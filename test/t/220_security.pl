@@ -443,6 +443,10 @@ SELECT domxfer.record_registry_response(:registry_command, 1000, 'SEC-SV-1');
 -- the mailer (notices to the holder)
 SELECT count(domxfer.mark_notice_sent(c.id)) FROM domxfer.claim_notices(2) c;
 SELECT count(domxfer.mark_notice_failed(c.id, 'hostile session')) FROM domxfer.claim_notices(1) c;
+SELECT domxfer.mark_notices_sent(ARRAY(SELECT c.id FROM domxfer.claim_notices(2) c)) OPERATOR(pg_catalog.>=) 0;
+-- the listener's read (0.3.0)
+SELECT pg_catalog.jsonb_array_length(s.events) OPERATOR(pg_catalog.>) 0
+  FROM domxfer.transfer_events_since('1:1:') s;
 
 -- the invoker-rights functions too
 SELECT domxfer.transfer_out_eligible('sec-reissue.example'),
