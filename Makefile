@@ -20,7 +20,8 @@ INSTALL_PARTS = $(sort $(wildcard install/[0-9]*.sql))
 UPGRADE_DIRS  = $(sort $(patsubst %/,%,$(dir $(wildcard upgrade/*--*/*.sql))))
 UPGRADE_built = $(patsubst upgrade/%,$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_built)
-DATA         = $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_built),$(wildcard upgrade/$(EXTENSION)--[0-9]*.[0-9]*.[0-9]*.sql))
+# (sorted: the two patterns both match an upgrade script, and install(1) refuses a file twice)
+DATA         = $(sort $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_built),$(wildcard upgrade/$(EXTENSION)--[0-9]*.[0-9]*.[0-9]*.sql)))
 
 ICU_CFLAGS  := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
 ICU_LIBS    := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
@@ -33,6 +34,10 @@ SHLIB_LINK   = $(ICU_LIBS) $(XML2_LIBS)
 
 EXTRA_CLEAN  = $(DATA_built) results regression.diffs regression.out tmp_check output_iso
 
+# PG_VERSION=NN picks Debian's PostgreSQL NN when several are installed.
+ifneq ($(PG_VERSION),)
+PG_CONFIG   ?= /usr/lib/postgresql/$(PG_VERSION)/bin/pg_config
+endif
 PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)

@@ -6,6 +6,7 @@
  *	  pure check of client_id_check.c and raises the error.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"

@@ -7,6 +7,7 @@
  * argument is converted to UTF-8 first and the result back.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 #include "mb/pg_wchar.h"

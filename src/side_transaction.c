@@ -15,6 +15,7 @@
  * guess is either compared and counted, or not compared at all.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
