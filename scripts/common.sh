@@ -21,7 +21,7 @@ distribution_pg_version() {
 	12) echo 15; return ;;
 	13) echo 17; return ;;
 	esac
-	apt-cache depends postgresql 2>/dev/null | sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1
+	{ apt-cache depends postgresql 2>/dev/null || true; } | sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1
 }
 
 # pg_config: PG_CONFIG from the environment, else that version's (Debian
@@ -32,7 +32,7 @@ if [ -z "${PG_CONFIG:-}" ]; then
 	[ -n "$v" ] && [ -x "/usr/lib/postgresql/$v/bin/pg_config" ] && PG_CONFIG=/usr/lib/postgresql/$v/bin/pg_config
 	unset v
 fi
-PG_MAJOR=$("$PG_CONFIG" --version 2>/dev/null | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+PG_MAJOR=$({ "$PG_CONFIG" --version 2>/dev/null || true; } | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
 PG_MAJOR=${PG_MAJOR:-$(distribution_pg_version)}
 PGBIN=$("$PG_CONFIG" --bindir 2>/dev/null || echo "/usr/lib/postgresql/$PG_MAJOR/bin")
 PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs 2>/dev/null || echo "/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/makefiles/pgxs.mk")")/../..

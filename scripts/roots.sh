@@ -33,6 +33,8 @@ root_base() {
 			|| { tail -5 "$dir/mmdebstrap.log" >&2; return 1; }
 		mv "$dir/root.tmp" "$dir/root"
 	fi
+	[ -f "$dir/root/etc/apt/apt.conf.d/99domxfer-test-root" ] \
+		|| echo 'Acquire::Check-Valid-Until "false";' >"$dir/root/etc/apt/apt.conf.d/99domxfer-test-root"
 	echo "$dir/root"
 }
 
