@@ -220,6 +220,26 @@ check "the Chinese text decodes (申请转移域名 例子.example)" \
 		? Buffer.from(body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8")
 		: /base64/i.test(idn.raw) ? Buffer.from(body, "base64").toString("utf8") : body;
 	process.exit(decoded.includes("申请转移域名 例子.example") ? 0 : 1);' "$SINK"
+# A notice without a usable recipient (the TLD's rule set only warns on R8):
+# --exit-when-done still ends, says which notice is left and why, in words
+# that tell a missing address from one that exists but is unusable.
+check "two transfers whose holders have no usable address (.org warns on R8)" \
+	mpsql "INSERT INTO domxfer.tld_policy (tld, rule_set) VALUES ('org', 'icann_2024');
+		INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+		VALUES ('no-address.org', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', NULL),
+			   ('bad-address.org', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', 'holder@bad..example');
+		SELECT count(*) FROM domxfer.request_transfer_out('no-address.org') a, domxfer.request_transfer_out('bad-address.org') b"
+timeout 60 env PGDATABASE=$MDB node "$EXAMPLE/mailer.js" --smtp-host 127.0.0.1 --smtp-port "$SMTP_PORT" --batch 10 \
+	--lease-seconds 3 --poll-ms 200 --exit-when-done >"$WORK/mailer3.log" 2>"$WORK/mailer3.err"
+rc=$?
+check "--exit-when-done ends with notices that cannot be sent: status 3 (got $rc; 124 = still running)" test "$rc" -eq 3
+sed 's/^/# mailer: /' "$WORK/mailer3.err" | head -5
+check "it names the notice of the domain without an address" \
+	grep -q "no-address.org): no recipient: the domain has no registrant e-mail address" "$WORK/mailer3.err"
+check "and says the other address exists but is unusable" \
+	grep -q 'bad-address.org): no recipient: the domain.s registrant e-mail address "holder@bad..example" exists but is unusable' "$WORK/mailer3.err"
+check "both notices stay owed, with the reason as their last error" \
+	test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL AND last_error LIKE 'no recipient: %'")" -eq 2
 kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $MDB" >/dev/null 2>&1
 
