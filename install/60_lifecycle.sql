@@ -787,6 +787,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+	-- checked before the transfer is touched (install/58_free_text.sql)
+	v_reason text := domxfer._check_free_text('cancel reason', reason, 500);
 	v_now timestamptz := pg_catalog.clock_timestamp();
 	t domxfer.transfers := domxfer._lock_transfer(transfer_id, v_now);
 	v_back_days integer;
@@ -809,11 +811,11 @@ BEGIN
 		PERFORM domxfer._registry_answer(t, 'reject', '{holder_cancelled}');
 		RETURN;
 	END IF;
-	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', reason);
+	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', v_reason);
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back. A registry-managed pending transfer stays pending: the cancellation becomes a reject command for the registry (SPEC §8)';
+COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back. reason (optional, kept in the audit log and the holder''s notice): at most 500 characters (22001), no control characters but tab and line breaks (22023), checked before the transfer is looked at. A registry-managed pending transfer stays pending: the cancellation becomes a reject command for the registry (SPEC §8)';
 
 CREATE FUNCTION domxfer.approve_transfer_out(transfer_id bigint)
 RETURNS void
