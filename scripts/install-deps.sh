@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building, testing and the demo need;
+# `install-deps.sh deb` adds what make deb needs (debhelper, pg_buildext),
 # `install-deps.sh fuzz` adds clang and its libFuzzer runtime (make fuzz),
 # `install-deps.sh asan` the compiler's sanitizer runtimes (make test-asan).
 # The PostgreSQL major version is the one of the machine's Debian release
@@ -27,6 +28,7 @@ PACKAGES=(
 	gnupg
 )
 case "${1:-}" in
+deb) PACKAGES+=(debhelper dpkg-dev postgresql-server-dev-all) ;;
 fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
 asan) PACKAGES+=(gcc libasan8 libubsan1) ;;
 esac

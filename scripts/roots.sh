@@ -38,6 +38,23 @@ root_base() {
 	echo "$dir/root"
 }
 
+# root_plain SUITE: a root with nothing but apt (no PostgreSQL, no compiler),
+# as a server that gets the package has; cached in $ROOTS/SUITE/plain.
+root_plain() {
+	local suite=$1 dir=$ROOTS/$1
+	if [ ! -x "$dir/plain/usr/bin/apt-get" ]; then
+		echo "making the plain $suite root in $dir/plain (once)..." >&2
+		mkdir -p "$dir"
+		rm -rf "$dir/plain.tmp"
+		mmdebstrap --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' --include=ca-certificates,procps \
+			"$suite" "$dir/plain.tmp" "$MIRROR" >"$dir/mmdebstrap-plain.log" 2>&1 \
+			|| { tail -5 "$dir/mmdebstrap-plain.log" >&2; return 1; }
+		echo 'Acquire::Check-Valid-Until "false";' >"$dir/plain.tmp/etc/apt/apt.conf.d/99domxfer-test-root"
+		mv "$dir/plain.tmp" "$dir/plain"
+	fi
+	echo "$dir/plain"
+}
+
 # root_deps SUITE: installs the project's make deps packages into the cached
 # base root (scripts/install-deps.sh picks the suite's PostgreSQL), so a run
 # does not fetch them again; extra Debian packages may follow.
@@ -50,13 +67,18 @@ root_deps() {
 	cp -r "$TOP/scripts" "$base/tmp/domxfer-deps/"
 	cp /etc/resolv.conf "$base/etc/resolv.conf" 2>/dev/null
 	root_ca "$base"
+	# package scripts need /proc and /dev (postgresql-common runs systemd-tmpfiles)
+	mount --bind /proc "$base/proc" && mount --bind /dev "$base/dev" && mount --bind /dev/pts "$base/dev/pts"
+	local rc=0
 	chroot "$base" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-		bash /tmp/domxfer-deps/scripts/install-deps.sh >&2 || return 1
-	if [ $# -gt 0 ]; then
+		bash /tmp/domxfer-deps/scripts/install-deps.sh >&2 || rc=1
+	if [ $rc -eq 0 ] && [ $# -gt 0 ]; then
 		chroot "$base" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends "$@" >/dev/null || return 1
+			apt-get install -y -qq --no-install-recommends "$@" >&2 || rc=1
 	fi
+	umount "$base/dev/pts" "$base/dev" "$base/proc"
 	rm -rf "$base/tmp/domxfer-deps"
+	return $rc
 }
 
 # Trust what this machine trusts (a network that intercepts TLS, e.g. for
@@ -71,11 +93,16 @@ root_ca() {
 	return 0
 }
 
-# overlay_up SUITE: a throwaway overlay of the base root; sets OVL (the
-# overlay's folder) and OVL_ROOT (its root). overlay_down removes it.
+# overlay_up SUITE [plain]: a throwaway overlay of the base root (or of the
+# plain one); sets OVL (the overlay's folder) and OVL_ROOT (its root).
+# overlay_down removes it.
 overlay_up() {
 	local base
-	base=$(root_base "$1") || return 1
+	if [ "${2:-}" = plain ]; then
+		base=$(root_plain "$1") || return 1
+	else
+		base=$(root_base "$1") || return 1
+	fi
 	OVL=$(mktemp -d /var/tmp/domxfer-root.XXXXXX)
 	mkdir -p "$OVL"/{upper,work,m}
 	mount -t overlay overlay -o "lowerdir=$base,upperdir=$OVL/upper,workdir=$OVL/work" "$OVL/m" || return 1

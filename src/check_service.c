@@ -559,7 +559,6 @@ check_serve_group(CheckTask *tasks, int n)
 {
 	Latch	   *latches[CHECK_GROUP_MAX];
 	int			nlatches = 0;
-	int			checks = 0;
 
 	/* ascending transfer ids: two groups never wait for each other in a cycle */
 	qsort(tasks, n, sizeof(CheckTask), check_task_cmp);
@@ -600,7 +599,6 @@ check_serve_group(CheckTask *tasks, int n)
 			if (tasks[i].request.action == SIDE_CHECK_AUTH_CODE)
 			{
 				check_service->service_checks++;
-				checks++;
 			}
 			else
 				check_service->service_decisions++;

@@ -28,8 +28,7 @@ PG_FUNCTION_INFO_V1(domxfer_domain_to_unicode);
 PG_FUNCTION_INFO_V1(domxfer_domain_tld);
 
 /* Raises SQLSTATE 22023 for a rejected name, with the failed check as DETAIL. */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 report_invalid_domain_name(const char *input, int input_len,
 						   const DomainNameError *err)
 {

@@ -13,4 +13,12 @@
 #include "varatt.h"
 #endif
 
+/*
+ * PostgreSQL 18 replaced pg_attribute_noreturn(), written after the return
+ * type, by pg_noreturn (C11 _Noreturn), written before the declaration.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
 #endif							/* DOMXFER_PG_COMPAT_H */
