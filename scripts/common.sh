@@ -50,9 +50,19 @@ if [ "$(id -u)" = 0 ]; then
 	}
 else
 	RUN_USER=$(id -un)
-	SUDO=sudo
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		SUDO=no_sudo
+	fi
 	as_run_user() { env PATH="$PGBIN:$PATH" "$@"; }
 fi
+
+# $SUDO for a user who is not root on a machine without sudo: says what to do
+no_sudo() {
+	echo "this step needs root (it runs: $*): run it as root, which needs no sudo, or install sudo" >&2
+	return 1
+}
 
 # A folder the run user can write: $1 if possible, else a fresh one in /var/tmp.
 # (A checkout under /root is not reachable by the postgres user.)

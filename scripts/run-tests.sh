@@ -50,12 +50,13 @@ detail() {
 # ("# ...") that follow them, the files that died, and prove's summary
 failing_tap() {
 	echo "$1" | awk '
-		/^(not ok|[[:space:]]+not ok)/ { show = 1; print; next }
-		/^(ok|[[:space:]]+ok) / { show = 0; next }
-		/^t\/.*\.pl \.\./ { file = $0; show = 0; next }
+		/^[[:space:]]*not ok/ { print; block = 0; next }
+		/^[[:space:]]*#[[:space:]]+Failed test/ { block = 1 }
+		block && /^[[:space:]]*#/ { print; next }
+		{ block = 0 }
 		/^(Test Summary Report|Dubious|Bailout|Bail out!)/ { tail = 1 }
-		/^Parse errors|Wstat:|No plan found|exited with/ { print; next }
-		tail || (show && /^[[:space:]]*#/) { print }'
+		/^Parse errors|No plan found|exited with/ { print; next }
+		tail { print }'
 }
 
 echo "throwaway PostgreSQL $("$PGBIN/postgres" --version 2>/dev/null | sed 's/^[^0-9]*//') in $DATA"
