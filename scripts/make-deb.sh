@@ -14,8 +14,12 @@ BUILD=$(mktemp -d /var/tmp/domxfer-deb.XXXXXX)
 trap 'rm -rf "$BUILD"' EXIT
 SRC="$BUILD/domxfer-${VERSION%-*}"
 mkdir -p "$SRC" "$OUT"
-(cd "$TOP" && git ls-files -z --cached --others --exclude-standard \
-	| tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$SRC"
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard \
+		| tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$SRC"
+else	# an unpacked release archive
+	(cd "$TOP" && tar --exclude=./.test --exclude=./debs --exclude=./.demo --exclude='*.o' --exclude='*.so' -cf - .) | tar -xf - -C "$SRC"
+fi
 cd "$SRC"
 rm -f debian/control
 # debian/control for the versions this distribution supports

@@ -74,7 +74,8 @@ root_deps() {
 		bash /tmp/domxfer-deps/scripts/install-deps.sh >&2 || rc=1
 	if [ $rc -eq 0 ] && [ $# -gt 0 ]; then
 		chroot "$base" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends "$@" >&2 || rc=1
+			apt-get install -y -qq --no-install-recommends "$@" >"$ROOTS/$suite/apt.log" 2>&1 \
+			|| { tail -20 "$ROOTS/$suite/apt.log" >&2; rc=1; }
 	fi
 	umount "$base/dev/pts" "$base/dev" "$base/proc"
 	rm -rf "$base/tmp/domxfer-deps"

@@ -47,7 +47,8 @@ for suite in "${RELEASES[@]}"; do
 	inside "mkdir -p /etc/postgresql-common/createcluster.d
 		echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.d/domxfer.conf
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends $(for d in $debs; do printf '/root/debs/%s ' "$d"; done) >/dev/null \
+		# gnupg: a tool of the notices test (it makes an OpenPGP key), not of the package
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends gnupg $(for d in $debs; do printf '/root/debs/%s ' "$d"; done) >/dev/null \
 			|| { echo 'apt install failed'; exit 1; }
 		dpkg-query -W -f='installed \${Package} \${Version}\n' 'postgresql-*-domxfer'
 		command -v make gcc pg_config >/dev/null && echo 'unexpected: a build tool in the fresh root'

@@ -40,9 +40,8 @@ psql_value() {
 echo "# node $(node --version), npm $(npm --version)"
 mkdir -p "$WORK"
 
-check "fresh database with the extension" \
-	env PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" \
-		-c "\\c $DB" -c "CREATE EXTENSION domxfer"
+check "no database $DB from an earlier run (the example creates its own)" \
+	env PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB"
 
 (cd "$EXAMPLE" && npm ci --no-audit --no-fund --loglevel=error) >"$WORK/npm.log" 2>&1
 rc=$?
@@ -50,7 +49,7 @@ check "npm ci installs the pinned packages (status $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/# npm: /' "$WORK/npm.log"
 
 # It must end by itself: a hang is a failure, not a stuck test run.
-timeout 120 node "$EXAMPLE/transfer-out.js" --decide-at-deadline --gaining gaining-reg \
+timeout 120 env PGDATABASE=postgres node "$EXAMPLE/transfer-out.js" --create-database $DB --decide-at-deadline --gaining gaining-reg \
 	'例子.com' 'Cancel-Me.example' 'deadline.example' >"$WORK/output.txt" 2>"$WORK/stderr.txt"
 rc=$?
 check "the program exits by itself with status 0 (got $rc)" test "$rc" -eq 0
@@ -86,6 +85,37 @@ check "the domains moved to the gaining registrar, the cancelled one stayed" \
 
 check "the audit log has one event per notice (9)" \
 	test "$(psql_value "SELECT count(*) FROM domxfer.transfer_events")/$(grep -c '^mail to ' "$WORK/output.txt")" = 9/9
+
+# The example writes only to a database it created (--create-database): a
+# transfer-out cannot be undone. Against any other database it describes
+# what it would do and writes nothing; --write-to-existing-database lets it
+# write there, but never to a domain that existed before it ran.
+OTHER=domxfer_node_other
+check "a registrar's database the example did not create, with a domain of its own" \
+	env PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $OTHER" -c "CREATE DATABASE $OTHER" \
+		-c "\\c $OTHER" -c "CREATE EXTENSION domxfer" \
+		-c "INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+			VALUES ('customer.example', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', 'holder@example.net')"
+opsql() { psql -X -q -A -t -d $OTHER -v ON_ERROR_STOP=1 -c "$1"; }
+timeout 60 env PGDATABASE=$OTHER node "$EXAMPLE/transfer-out.js" customer.example fresh-demo.example >"$WORK/dry.txt" 2>&1
+rc=$?
+check "without a flag it is a dry run: exits 0 (got $rc) and says nothing was written" \
+	sh -c "test $rc -eq 0 && grep -q '^dry run: database $OTHER was not created by this example, so nothing is written to it.' '$WORK/dry.txt'"
+check "the dry run names what it would do and how to run it" \
+	sh -c "grep -q '^dry run: would create the demo domain customer.example and transfer it out' '$WORK/dry.txt' && grep -q -- '--create-database NAME' '$WORK/dry.txt'"
+check "nothing was written: one domain, no transfer, no audit event" \
+	test "$(opsql "SELECT (SELECT count(*) FROM domxfer.domains) || '/' || (SELECT count(*) FROM domxfer.transfers) || '/' || (SELECT count(*) FROM domxfer.transfer_events)")" = 1/0/0
+timeout 60 env PGDATABASE=$OTHER node "$EXAMPLE/transfer-out.js" --write-to-existing-database customer.example >"$WORK/existing.txt" 2>&1
+rc=$?
+check "--write-to-existing-database still refuses a domain that was there before (status $rc)" \
+	sh -c "test $rc -eq 1 && grep -q 'domain customer.example exists in $OTHER: the example transfers out only demo domains it creates' '$WORK/existing.txt'"
+check "customer.example is untouched: still ours, no transfer" \
+	test "$(opsql "SELECT sponsoring_registrar = current_setting('domxfer.registrar_id') AND open_transfer_id IS NULL AND (SELECT count(*) FROM domxfer.transfers) = 0 FROM domxfer.domains WHERE name = 'customer.example'")" = t
+timeout 60 env PGDATABASE=postgres node "$EXAMPLE/transfer-out.js" --create-database $OTHER x.example >"$WORK/create-other.txt" 2>&1
+rc=$?
+check "--create-database refuses a database of that name it did not create (status $rc)" \
+	sh -c "test $rc -eq 1 && grep -q 'database \"$OTHER\" exists and was not created by this example' '$WORK/create-other.txt'"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $OTHER" >/dev/null 2>&1
 
 # Registry mode (SPEC §8): examples/node/registry-client.js links domxfer
 # with a registry (the fake of test/node/fake-registry.js, which sends poll
