@@ -157,13 +157,10 @@ BEGIN
 	  FROM domxfer.domains AS d
 	 WHERE d.name OPERATOR(pg_catalog.=) canonical;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'domain "%" not found', transfer_out_eligible.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
-											  pg_catalog.quote_literal(canonical));
+		PERFORM domxfer._raise_unknown_domain(transfer_out_eligible.name, canonical);
 	END IF;
 	RETURN eligible;
 END
 $$;
 COMMENT ON FUNCTION domxfer.transfer_out_eligible(text, timestamptz) IS
-	'True when the domain of this name (any spelling: Unicode, upper case, trailing dot) may be transferred out at the instant at; an unknown name raises SQLSTATE P0002';
+	'True when the domain of this name (any spelling: Unicode, upper case, trailing dot) may be transferred out at the instant at; an unknown name raises SQLSTATE P0002; NULL for a NULL argument (STRICT, as every function that answers a question; the lifecycle functions, which act, raise 22004)';

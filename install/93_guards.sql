@@ -178,10 +178,7 @@ DECLARE
 BEGIN
 	SELECT * INTO v_row FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) v_canonical;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'domain "%" not found', _domain_by_name.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
-											 pg_catalog.quote_literal(v_canonical));
+		PERFORM domxfer._raise_unknown_domain(_domain_by_name.name, v_canonical);
 	END IF;
 	RETURN v_row;
 END
@@ -194,21 +191,21 @@ CREATE FUNCTION domxfer.transfer_out_blockers(name text, at timestamptz DEFAULT 
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	RETURN domxfer.transfer_out_blockers(domxfer._domain_by_name(name), at);
 COMMENT ON FUNCTION domxfer.transfer_out_blockers(text, timestamptz) IS
-	'text[]: the failing reason codes (section "The rules") of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one';
+	'text[]: the failing reason codes (section "The rules") of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one; NULL for NULL (STRICT)';
 
 CREATE FUNCTION domxfer.transfer_out_warnings(name text, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS text[]
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	RETURN domxfer.transfer_out_warnings(domxfer._domain_by_name(name), at);
 COMMENT ON FUNCTION domxfer.transfer_out_warnings(text, timestamptz) IS
-	'text[]: the warnings (never blocking) of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one';
+	'text[]: the warnings (never blocking) of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one; NULL for NULL (STRICT)';
 
 CREATE FUNCTION domxfer.transfer_window(name text)
 	RETURNS tstzrange
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	RETURN domxfer.transfer_window(domxfer._domain_by_name(name));
 COMMENT ON FUNCTION domxfer.transfer_window(text) IS
-	'tstzrange: the instants at which the time rules R2, R3, R4, R6 hold for the domain of this name (any spelling), empty when none; P0002 for an unknown name, 22023 for an invalid one';
+	'tstzrange: the instants at which the time rules R2, R3, R4, R6 hold for the domain of this name (any spelling), empty when none; P0002 for an unknown name, 22023 for an invalid one; NULL for NULL (STRICT)';
 
 -- 4. The shipped policy rows ----------------------------------------------
 
@@ -298,7 +295,7 @@ DECLARE
 	v_state domxfer.transfer_state;
 BEGIN
 	IF 'manual_process_required' OPERATOR(pg_catalog.=) ANY (blockers) THEN
-		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', ')),
 				  HINT = 'This TLD needs the document-based process: use domxfer.open_manual_transfer().';
@@ -308,7 +305,7 @@ BEGIN
 		 WHERE t.domain_name OPERATOR(pg_catalog.=) _raise_not_eligible.domain_name
 		   AND t.state OPERATOR(pg_catalog.<) 'completed';
 		IF v_id IS NOT NULL THEN
-			RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+			RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  DETAIL = pg_catalog.format('Failing rules: %s. Transfer %s is open (%s).',
 												 pg_catalog.array_to_string(blockers, ', '), v_id, v_state),
@@ -317,7 +314,7 @@ BEGIN
 								 ELSE pg_catalog.format('It must end first: domxfer.cancel_transfer_out(%s) or, when pending, domxfer.approve_transfer_out(%s).', v_id, v_id) END;
 		END IF;
 	END IF;
-	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 		USING ERRCODE = 'object_not_in_prerequisite_state',
 			  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', '));
 END
