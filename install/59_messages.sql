@@ -8,11 +8,19 @@
 
 CREATE FUNCTION domxfer._shown_name(canonical text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-RETURN domxfer.domain_to_unicode(canonical);
+AS $$
+BEGIN
+	RETURN domxfer.domain_to_unicode(canonical);
+EXCEPTION WHEN invalid_parameter_value THEN
+	-- not a domain name (an internal caller's mistake): shown as it is, so
+	-- the error being raised is not replaced by this one
+	RETURN canonical;
+END
+$$;
 
-COMMENT ON FUNCTION domxfer._shown_name(text) IS 'Internal: text, how an error message names a domain of canonical (A-label) name: its Unicode display form (xn--fsqu00a.com: 例子.com), as holders and registrars write it; NULL for NULL';
+COMMENT ON FUNCTION domxfer._shown_name(text) IS 'Internal: text, how an error message names a domain of canonical (A-label) name: its Unicode display form (xn--fsqu00a.com: 例子.com), as holders and registrars write it; text that is no domain name as it is; NULL for NULL';
 
 CREATE FUNCTION domxfer._raise_unknown_domain(given text, canonical text)
 RETURNS void

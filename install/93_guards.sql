@@ -191,21 +191,21 @@ CREATE FUNCTION domxfer.transfer_out_blockers(name text, at timestamptz DEFAULT 
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	RETURN domxfer.transfer_out_blockers(domxfer._domain_by_name(name), at);
 COMMENT ON FUNCTION domxfer.transfer_out_blockers(text, timestamptz) IS
-	'text[]: the failing reason codes (section "The rules") of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one; NULL for NULL (STRICT)';
+	'text[]: the failing reason codes (section "The rules") of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one';
 
 CREATE FUNCTION domxfer.transfer_out_warnings(name text, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS text[]
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	RETURN domxfer.transfer_out_warnings(domxfer._domain_by_name(name), at);
 COMMENT ON FUNCTION domxfer.transfer_out_warnings(text, timestamptz) IS
-	'text[]: the warnings (never blocking) of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one; NULL for NULL (STRICT)';
+	'text[]: the warnings (never blocking) of the domain of this name (any spelling) at the instant at; P0002 for an unknown name, 22023 for an invalid one';
 
 CREATE FUNCTION domxfer.transfer_window(name text)
 	RETURNS tstzrange
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	RETURN domxfer.transfer_window(domxfer._domain_by_name(name));
 COMMENT ON FUNCTION domxfer.transfer_window(text) IS
-	'tstzrange: the instants at which the time rules R2, R3, R4, R6 hold for the domain of this name (any spelling), empty when none; P0002 for an unknown name, 22023 for an invalid one; NULL for NULL (STRICT)';
+	'tstzrange: the instants at which the time rules R2, R3, R4, R6 hold for the domain of this name (any spelling), empty when none; P0002 for an unknown name, 22023 for an invalid one';
 
 -- 4. The shipped policy rows ----------------------------------------------
 

@@ -54,7 +54,8 @@ failing_tap() {
 		/^[[:space:]]*#[[:space:]]+Failed test/ { block = 1 }
 		block && /^[[:space:]]*#/ { print; next }
 		{ block = 0 }
-		/^(Test Summary Report|Dubious|Bailout|Bail out!)/ { tail = 1 }
+		/^(Dubious|Bailout|Bail out!)/ { print; next }
+		/^Test Summary Report/ { tail = 1 }
 		/^Parse errors|No plan found|exited with/ { print; next }
 		tail { print }'
 }
