@@ -739,6 +739,8 @@ domxfer_check_worker_main(Datum main_arg)
 	pgstat_report_appname(CHECK_WORKER_TYPE);
 	/* waits for a row lock at most this long; nothing is compared before */
 	SetConfigOption("lock_timeout", SIDE_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
+	/* the compare queries carry codes: never in auto_explain's log */
+	domxfer_hide_query_parameters();
 
 	SpinLockAcquire(&check_service->mutex);
 	check_service->database_id = MyDatabaseId;

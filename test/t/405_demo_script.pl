@@ -4,6 +4,7 @@
 # DEMO_PORT to pick another, before anything is started or removed.
 use strict;
 use warnings;
+use Cwd ();
 use FindBin;
 use File::Copy;
 use File::Path qw(make_path);
@@ -16,7 +17,8 @@ BAIL_OUT("$scripts/demo.sh not found (scripts/run-tests.sh copies scripts/ besid
   unless -f "$scripts/demo.sh";
 
 # a checkout of its own: demo.sh keeps its files in <top>/.demo
-my $top = PostgreSQL::Test::Utils::tempdir('demo_top');
+# absolute: since PostgreSQL 17 tempdir() may give a relative path
+my $top = Cwd::abs_path(PostgreSQL::Test::Utils::tempdir('demo_top'));
 make_path("$top/scripts", "$top/.demo/data");
 copy("$scripts/$_", "$top/scripts/$_") or die "$_: $!" for qw(demo.sh common.sh);
 chmod 0755, "$top/scripts/demo.sh";
