@@ -88,7 +88,9 @@ function reasonLines(p, lang) {
 	return (p.reasons || []).map((r) => `  - ${r.code}: ${lang === 'zh' ? r.meaning_zh || r.code : r.meaning_en || r.code}`);
 }
 
-// Subject and text of a notice, English first, then Chinese.
+// Subject and text of a notice, English first, then Chinese. Written for
+// the holder: what to do in their account, never the database calls the
+// payload names for the registrar's own application (how_to_cancel.call...).
 function render(notice) {
 	const p = notice.payload;
 	const name = p.domain_unicode === p.domain ? p.domain : `${p.domain_unicode} (${p.domain})`;
@@ -100,7 +102,7 @@ function render(notice) {
 		en = [`An auth code to transfer ${name} to another registrar was issued.`,
 			`It is valid until ${p.auth_code_expires_at}.`,
 			p.code_encrypted ? 'The code follows in a separate, encrypted message.' : 'Your registrar shows you the code in your account.',
-			`If you did not ask for it, void it by cancelling the transfer (${p.how_to_void.cancel}).`];
+			'If you did not ask for it, cancel the transfer in your account with us (or reply to this e-mail): the code then stops working at once.'];
 		zh = [`域名 ${p.domain_unicode} 的转移密码已生成，有效期至 ${p.auth_code_expires_at}。`,
 			`如非本人操作，请取消转移以作废此密码。`];
 		break;
@@ -108,8 +110,8 @@ function render(notice) {
 		subjectEn = `Transfer of ${name} requested by ${p.gaining_registrar}`;
 		subjectZh = `${p.domain_unicode} 转移申请`;
 		en = [`${p.gaining_registrar} asked to transfer ${name} on ${p.requested_at}.`,
-			`Unless you cancel it (${p.how_to_cancel.call}) before ${p.deadline}, it completes then.`,
-			p.how_to_approve ? `You can also approve it now (${p.how_to_approve.call}).` : 'It cannot be approved early.'];
+			`Unless you cancel it in your account with us before ${p.deadline}, it completes then.`,
+			p.how_to_approve ? 'You can also approve it now in your account, so it completes at once.' : 'It cannot be approved early.'];
 		zh = [`${p.gaining_registrar} 于 ${p.requested_at} 申请转移域名 ${p.domain_unicode}。`,
 			`如不在 ${p.deadline} 前取消，转移将于届时完成。`];
 		break;

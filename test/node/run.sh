@@ -241,6 +241,18 @@ check "the mails are in English and Chinese, with the Unicode name" \
 	const idn = lines.find((l) => l.kind === "transfer_requested" && l.to[0] === "holder1@example.net");
 	const text = idn.raw.replace(/=\r?\n/g, "");
 	process.exit(/asked to transfer/.test(text) && /Subject: =\?UTF-8\?/i.test(text) ? 0 : 1);' "$SINK"
+check "no mail shows the holder SQL or a database call (domxfer., cancel_transfer_out, SELECT)" \
+	node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const text = (raw) => {
+		const body = raw.split(/\r?\n\r?\n/).slice(1).join("\n\n");
+		return /quoted-printable/i.test(raw)
+			? Buffer.from(body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8")
+			: /base64/i.test(raw) ? Buffer.from(body, "base64").toString("utf8") : body;
+	};
+	const bad = lines.filter((l) => /domxfer\.|_transfer_out\(|reissue_auth_code|\bSELECT\b/.test(text(l.raw)));
+	if (bad.length) console.log("# e.g. notice " + bad[0].notice + " (" + bad[0].kind + ")");
+	process.exit(bad.length === 0 && lines.length > 0 ? 0 : 1);' "$SINK"
 check "the Chinese text decodes (申请转移域名 例子.example)" \
 	node -e '
 	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
