@@ -1,7 +1,7 @@
 -- How errors name a domain (first-day finding 7): one wording per kind.
---   * A name the caller gave that is not in domxfer.domains: P0002,
---     'domain "<as given>" is not registered here', the canonical name in
---     the DETAIL (domxfer._raise_unknown_domain, used by every lookup by name).
+--   * A name the caller gave that is not in the domains (domxfer.domains or
+--     the registrar's attached table): P0002, 'domain "<as given>" is not
+--     registered here', the source and the canonical name in the DETAIL (domxfer._raise_unknown_domain, used by every lookup by name).
 --   * A known domain: its display form (U-labels, domxfer.domain_to_unicode),
 --     as a holder or registrar writes it, never its A-label
 --     (domxfer._shown_name); normalize_domain of it finds the row.
@@ -30,8 +30,8 @@ AS $$
 BEGIN
 	RAISE EXCEPTION 'domain "%" is not registered here', given
 		USING ERRCODE = 'no_data_found',
-			  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %L.', canonical);
+			  DETAIL = pg_catalog.format('No row of %s has the name %L.', domxfer._domains_label(), canonical);
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._raise_unknown_domain(text, text) IS 'Internal: raises P0002 for a domain name (given: as the caller spelled it) that is not in domxfer.domains, with its canonical form in the DETAIL: the one wording of every lookup by name';
+COMMENT ON FUNCTION domxfer._raise_unknown_domain(text, text) IS 'Internal: raises P0002 for a domain name (given: as the caller spelled it) that is not among the domains (domxfer.domains or the attached table), with the source and its canonical form in the DETAIL: the one wording of every lookup by name';

@@ -200,11 +200,14 @@ DECLARE
 	display text;
 	events jsonb;
 BEGIN
-	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
-	SELECT * INTO d FROM domxfer._domains_as_decided(pg_catalog.now()) AS dm
-	 WHERE dm.name OPERATOR(pg_catalog.=) canonical;
-	IF NOT FOUND THEN
+	d := domxfer._domain_row(canonical);
+	IF d.name IS NULL THEN
 		PERFORM domxfer._raise_unknown_domain(rdap_domain.name, canonical);
+	END IF;
+	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
+	IF d.open_transfer_id IS NOT NULL THEN
+		SELECT * INTO d FROM domxfer._domains_as_decided(pg_catalog.now()) AS dm
+		 WHERE dm.name OPERATOR(pg_catalog.=) canonical;
 	END IF;
 
 	events := pg_catalog.jsonb_build_array(

@@ -174,10 +174,9 @@ CREATE FUNCTION domxfer._domain_by_name(name text) RETURNS domxfer.domains
 $$
 DECLARE
 	v_canonical text := domxfer.normalize_domain(_domain_by_name.name);
-	v_row domxfer.domains;
+	v_row domxfer.domains := domxfer._domain_row(v_canonical);
 BEGIN
-	SELECT * INTO v_row FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) v_canonical;
-	IF NOT FOUND THEN
+	IF v_row.name IS NULL THEN
 		PERFORM domxfer._raise_unknown_domain(_domain_by_name.name, v_canonical);
 	END IF;
 	RETURN v_row;

@@ -380,15 +380,32 @@ SELECT pg_stat_reset();
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org'
   FROM unnest(ARRAY['sec-approve.example', 'sec-cancel.example', 'sec-due.example', 'sec-brute.example',
-					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test']) AS n;
+					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test', 'sec-spare.example']) AS n;
 -- registry notices apply only to a registry-managed TLD (SPEC §8)
 INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
+-- a registrar's own table (SPEC §10), owned by the admin who attaches it
+CREATE SCHEMA sec_src AUTHORIZATION domxfer_admin;
+CREATE TABLE sec_src.domains (name text PRIMARY KEY, sponsoring_registrar text NOT NULL,
+	registered_at timestamptz NOT NULL, expires_at timestamptz NOT NULL, registrant_email text,
+	balance numeric NOT NULL DEFAULT 0);
+ALTER TABLE sec_src.domains OWNER TO domxfer_admin;
+INSERT INTO sec_src.domains VALUES ('sec-own.example', 'tap-registrar', now() - interval '400 days',
+	now() + interval '400 days', 'holder@example.org', 0);
 });
 
 # Everything below runs as domxfer_app (or domxfer_admin) with public first
 # in search_path. Only literals and schema-qualified calls: the test's own
 # SQL must not resolve names through public either.
 my $app_session = q{
+-- the admin attaches its own table and detaches it again (SPEC §10)
+SET ROLE domxfer_admin;
+SET search_path = public, pg_catalog;
+SELECT domxfer.attach_domains('sec_src.domains', '{"unpaid": "balance > 0"}');
+SELECT domxfer.transfer_out_blockers(d) IS NOT NULL FROM sec_src.domains d;
+SELECT domxfer.transfer_out_blockers('SEC-Own.example');
+SELECT count(*) FROM domxfer.eligibility;
+SELECT domxfer.detach_domains();
+RESET ROLE;
 SET ROLE domxfer_app;
 SET search_path = public, pg_catalog;
 SELECT transfer_id AS approve_id, auth_code AS approve_code
@@ -462,6 +479,8 @@ UPDATE domxfer.tld_policy SET early_approval = true WHERE tld OPERATOR(pg_catalo
 INSERT INTO domxfer.tld_policy (tld, shipped, min_days_after_registration) VALUES ('hk', true, 60);
 INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-01', '*', 'New Year');
 DELETE FROM domxfer.holidays WHERE tld OPERATOR(pg_catalog.=) '*';
+-- a domain without transfers may go (the trigger that keeps those with transfers runs)
+DELETE FROM domxfer.domains WHERE name OPERATOR(pg_catalog.=) 'sec-spare.example';
 };
 ($ret, $out, $err) = try_psql('hostile', $app_session);
 is($ret, 0, 'the application session with public first in search_path ran without errors')
