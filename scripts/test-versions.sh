@@ -33,7 +33,7 @@ for suite in "${SUITES_DEBIAN[@]}"; do
 	echo "== $suite: PostgreSQL $ver: build (-Werror) and test"
 	log=$ROOTS/$suite/last-run.log
 	start=$(date +%s)
-	inside 'make -s 2>&1 && scripts/install-extension.sh && scripts/run-tests.sh' 2>&1 | tee "$log" | grep -E '^(== |[a-zA-Z]+ +[0-9]+ passed|[0-9]+ passed)'
+	inside 'make -s 2>&1 && scripts/install-extension.sh && scripts/run-tests.sh' 2>&1 | tee "$log" | grep -E '^(== |[a-zA-Z_]+ +[0-9]+ passed|[0-9]+ passed)'
 	rc=${PIPESTATUS[0]}
 	secs=$(( $(date +%s) - start ))
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
