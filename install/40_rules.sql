@@ -155,10 +155,7 @@ DECLARE
 	d domxfer.domains := domxfer._domain_row(canonical);
 BEGIN
 	IF d.name IS NULL THEN
-		RAISE EXCEPTION 'domain "%" not found', transfer_out_eligible.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of %s has the name %s.', domxfer._domains_label(),
-											  pg_catalog.quote_literal(canonical));
+		PERFORM domxfer._raise_unknown_domain(transfer_out_eligible.name, canonical);
 	END IF;
 	-- as every reader shows the domain: a transfer past its deadline is
 	-- decided even before its decision is written (issue 18, fault 7)
@@ -166,4 +163,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION domxfer.transfer_out_eligible(text, timestamptz) IS
-	'True when the domain of this name (any spelling: Unicode, upper case, trailing dot) may be transferred out at the instant at; an unknown name raises SQLSTATE P0002';
+	'True when the domain of this name (any spelling: Unicode, upper case, trailing dot) may be transferred out at the instant at; an unknown name raises SQLSTATE P0002; NULL for a NULL argument (STRICT, as every function that answers a question; the lifecycle functions, which act, raise 22004)';

@@ -76,9 +76,7 @@ BEGIN
 	END IF;
 	v_name := domxfer.normalize_domain(name);
 	IF (domxfer._domain_row(v_name)).name IS NULL THEN
-		RAISE EXCEPTION 'domain "%" is not registered here', name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of %s has the name %L.', domxfer._domains_label(), v_name);
+		PERFORM domxfer._raise_unknown_domain(name, v_name);
 	END IF;
 	RETURN v_name;
 END
@@ -93,12 +91,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF 'manual_process_required' OPERATOR(pg_catalog.=) ANY (blockers) THEN
-		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', ')),
 				  HINT = 'This TLD needs the document-based process: use domxfer.open_manual_transfer().';
 	END IF;
-	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 		USING ERRCODE = 'object_not_in_prerequisite_state',
 			  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', '));
 END
@@ -685,13 +683,13 @@ BEGIN
 
 	v_open := (domxfer._domain_row(v_name)).open_transfer_id;
 	IF v_open IS NULL THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password', DETAIL = 'No auth code has been issued for this domain.';
 	END IF;
 
 	t := domxfer._settle_transfer(v_open, v_now);
 	IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued' THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = CASE t.state
 					WHEN 'expired' THEN pg_catalog.format('The auth code expired at %s.', domxfer._utc_text(t.decided_at))
@@ -700,7 +698,7 @@ BEGIN
 					ELSE pg_catalog.format('The transfer was %s.', t.state) END;
 	END IF;
 	IF t.auth_code_hash IS NULL THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = 'The auth code was revoked after 5 failed attempts.',
 				  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
@@ -736,7 +734,7 @@ BEGIN
 	   AND tr.auth_code_salt OPERATOR(pg_catalog.=) v_salt;
 	IF v_own THEN
 		IF NOT domxfer._auth_code_matches(auth_code, v_salt, t.auth_code_hash) THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code is wrong. It was issued in this same transaction, so the attempt is not counted.';
 		END IF;
@@ -758,7 +756,7 @@ BEGIN
 		IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued'
 		   OR t.auth_code_salt IS DISTINCT FROM v_salt THEN
 			-- nothing compared: the code presented is not current any more
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code has just been used, replaced or revoked, or its transfer has just ended.';
 		END IF;
@@ -769,18 +767,18 @@ BEGIN
 		-- comparing, so the right and a wrong code get the same error.
 		v_count := domxfer._check_auth_code_in_side_transaction(t.id, v_salt, auth_code, v_now);
 		IF v_count IS NULL THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code has just been used or replaced.';
 		END IF;
 		IF v_count OPERATOR(pg_catalog.>=) 5 THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code is wrong. After 5 failed attempts the code has been revoked.',
 					  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
 		END IF;
 		IF v_count OPERATOR(pg_catalog.>) 0 THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password', DETAIL = 'The auth code is wrong.';
 		END IF;
 	END IF;
@@ -789,7 +787,7 @@ BEGIN
 	t := domxfer._lock_transfer(t.id, v_now);
 	IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued'
 	   OR t.auth_code_salt IS DISTINCT FROM v_salt THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = 'The auth code has just been used or replaced.';
 	END IF;
@@ -828,13 +826,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+	-- checked before the transfer is touched (install/58_free_text.sql)
+	v_reason text := domxfer._check_free_text('cancel reason', reason, 500);
 	v_now timestamptz := pg_catalog.clock_timestamp();
 	t domxfer.transfers := domxfer._lock_transfer(transfer_id, v_now);
 	v_back_days integer;
 BEGIN
 	IF t.state OPERATOR(pg_catalog.=) 'completed' THEN
 		v_back_days := (domxfer._policy_for(t.domain_name)).min_days_after_transfer;
-		RAISE EXCEPTION 'domain "%" has already been transferred out', t.domain_name
+		RAISE EXCEPTION 'domain "%" has already been transferred out', domxfer._shown_name(t.domain_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('Transfer %s to %s completed at %s; it can no longer be cancelled.',
 											 t.id, t.gaining_registrar, domxfer._utc_text(t.decided_at)),
@@ -850,11 +850,11 @@ BEGIN
 		PERFORM domxfer._registry_answer(t, 'reject', '{holder_cancelled}');
 		RETURN;
 	END IF;
-	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', reason);
+	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', v_reason);
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back. A registry-managed pending transfer stays pending: the cancellation becomes a reject command for the registry (SPEC §8)';
+COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back. reason (optional, kept in the audit log and the holder''s notice): at most 500 characters (22001), no control characters but tab and line breaks (22023), checked before the transfer is looked at. A registry-managed pending transfer stays pending: the cancellation becomes a reject command for the registry (SPEC §8)';
 
 CREATE FUNCTION domxfer.approve_transfer_out(transfer_id bigint)
 RETURNS void
@@ -965,7 +965,7 @@ DECLARE
 	t domxfer.transfers;
 BEGIN
 	IF NOT (domxfer._policy_for(v_name)).manual_process THEN
-		RAISE EXCEPTION 'domain "%" does not use the manual transfer process', v_name
+		RAISE EXCEPTION 'domain "%" does not use the manual transfer process', domxfer._shown_name(v_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Use domxfer.request_transfer_out().';
 	END IF;

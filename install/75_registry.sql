@@ -703,6 +703,12 @@ BEGIN
 	IF id IS NULL OR result_code IS NULL THEN
 		RAISE EXCEPTION 'command id and result code must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	-- the command first: an answer to a command that does not exist is
+	-- reported as that, whatever else is wrong with it (finding 7)
+	SELECT * INTO c FROM domxfer.registry_commands rc WHERE rc.id OPERATOR(pg_catalog.=) record_registry_response.id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'registry command % does not exist', id USING ERRCODE = 'no_data_found';
+	END IF;
 	IF result_code NOT BETWEEN 1000 AND 2599 OR result_code BETWEEN 1600 AND 1999 THEN
 		RAISE EXCEPTION 'invalid EPP result code %', result_code
 			USING ERRCODE = 'invalid_parameter_value',
@@ -713,10 +719,6 @@ BEGIN
 		RAISE EXCEPTION 'invalid svTRID'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'RFC 5730 trIDStringType: a token of 3 to 64 characters.';
-	END IF;
-	SELECT * INTO c FROM domxfer.registry_commands rc WHERE rc.id OPERATOR(pg_catalog.=) record_registry_response.id FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'registry command % does not exist', id USING ERRCODE = 'no_data_found';
 	END IF;
 	IF c.state OPERATOR(pg_catalog.=) 'done' THEN
 		IF c.result_code OPERATOR(pg_catalog.=) result_code AND c.sv_trid IS NOT DISTINCT FROM sv_trid THEN
@@ -757,7 +759,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.record_registry_response(bigint, integer, text) IS 'SPEC §8: records the registry''s answer to a command (RFC 5730 result code, svTRID) and returns the command''s state: 1000-1599 done; 2400, 2500-2502 queued again for a retry; other 2xxx failed with the error kept for an operator. 22004 NULL, 22023 bad code or svTRID, P0002 unknown, 55000 a different answer to a done command';
+COMMENT ON FUNCTION domxfer.record_registry_response(bigint, integer, text) IS 'SPEC §8: records the registry''s answer to a command (RFC 5730 result code, svTRID) and returns the command''s state: 1000-1599 done; 2400, 2500-2502 queued again for a retry; other 2xxx failed with the error kept for an operator. 22004 NULL, P0002 unknown command (checked before the answer), 22023 bad code or svTRID, 55000 a different answer to a done command';
 
 CREATE VIEW domxfer.registry_discrepancies AS
 SELECT 'outcome_differs'::text AS kind,

@@ -202,10 +202,7 @@ DECLARE
 BEGIN
 	d := domxfer._domain_row(canonical);
 	IF d.name IS NULL THEN
-		RAISE EXCEPTION 'domain "%" not found', rdap_domain.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of %s has the name %s.', domxfer._domains_label(),
-											 pg_catalog.quote_literal(canonical));
+		PERFORM domxfer._raise_unknown_domain(rdap_domain.name, canonical);
 	END IF;
 	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
 	d := domxfer._domain_as_decided(d, pg_catalog.now());
@@ -238,7 +235,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION domxfer.rdap_domain(text) IS
-	'The RDAP domain object (RFC 9083 §5.3) of a domain given in any spelling: ldhName (A-label), unicodeName (only for an IDN), status (RFC 8056 spellings), events (registration, expiration, transfer), the sponsoring registrar as an entity with role registrar, rdapConformance; an unknown name raises SQLSTATE P0002';
+	'The RDAP domain object (RFC 9083 §5.3) of a domain given in any spelling: ldhName (A-label), unicodeName (only for an IDN), status (RFC 8056 spellings), events (registration, expiration, transfer), the sponsoring registrar as an entity with role registrar, rdapConformance; an unknown name raises SQLSTATE P0002; NULL for NULL (STRICT)';
 
 -- Comments the other fragments left out: psql's \d+ and BI tools' metadata
 -- show a comment for every object of the extension (sql/comments.sql checks).

@@ -177,10 +177,7 @@ DECLARE
 	v_row domxfer.domains := domxfer._domain_row(v_canonical);
 BEGIN
 	IF v_row.name IS NULL THEN
-		RAISE EXCEPTION 'domain "%" not found', _domain_by_name.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of %s has the name %s.', domxfer._domains_label(),
-											 pg_catalog.quote_literal(v_canonical));
+		PERFORM domxfer._raise_unknown_domain(_domain_by_name.name, v_canonical);
 	END IF;
 	-- as every reader shows it: a transfer past its deadline is decided
 	-- even before its decision is written (issue 18, fault 7)
@@ -299,7 +296,7 @@ DECLARE
 	v_state domxfer.transfer_state;
 BEGIN
 	IF 'manual_process_required' OPERATOR(pg_catalog.=) ANY (blockers) THEN
-		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', ')),
 				  HINT = 'This TLD needs the document-based process: use domxfer.open_manual_transfer().';
@@ -309,7 +306,7 @@ BEGIN
 		 WHERE t.domain_name OPERATOR(pg_catalog.=) _raise_not_eligible.domain_name
 		   AND t.state OPERATOR(pg_catalog.<) 'completed';
 		IF v_id IS NOT NULL THEN
-			RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+			RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  DETAIL = pg_catalog.format('Failing rules: %s. Transfer %s is open (%s).',
 												 pg_catalog.array_to_string(blockers, ', '), v_id, v_state),
@@ -318,7 +315,7 @@ BEGIN
 								 ELSE pg_catalog.format('It must end first: domxfer.cancel_transfer_out(%s) or, when pending, domxfer.approve_transfer_out(%s).', v_id, v_id) END;
 		END IF;
 	END IF;
-	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 		USING ERRCODE = 'object_not_in_prerequisite_state',
 			  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', '));
 END

@@ -11,6 +11,7 @@
  * caller once.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "common/cryptohash.h"
 #include "common/sha2.h"

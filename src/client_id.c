@@ -8,6 +8,7 @@
  * Floor: server C above client_id_check.h; used by settings.c.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"

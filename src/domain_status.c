@@ -10,6 +10,7 @@
  * turns its results and errors into Datums and ereports.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"

@@ -13,6 +13,7 @@
  * functions read that boolean.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 #include "mb/pg_wchar.h"

@@ -12,6 +12,7 @@
  * domxfer.apply_registry_message() to store and answer 'invalid'.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 #include "funcapi.h"

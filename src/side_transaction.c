@@ -20,6 +20,7 @@
  * guess is either compared and counted, or not compared at all.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -272,6 +273,22 @@ side_run_queries(SideRequest *request)
 	}
 }
 
+/*
+ * Keeps presented auth codes out of the server log: since PostgreSQL 16
+ * auto_explain logs the parameters of the queries it explains
+ * (auto_explain.log_parameter_max_length, default: all of them), and this
+ * worker's compare query carries the code as one. Set for the worker's whole
+ * session, above postgresql.conf, so a reload cannot turn it back on.
+ */
+void
+domxfer_hide_query_parameters(void)
+{
+	/* only where auto_explain is loaded and has the setting (16 and later) */
+	if (GetConfigOption("auto_explain.log_parameter_max_length", true, false) != NULL)
+		(void) set_config_option("auto_explain.log_parameter_max_length", "0",
+								 PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_SET, true, 0, false);
+}
+
 /* Runs the request's queries in the worker's own transaction and commits it. */
 static void
 side_transaction_execute(SideRequest *request)
@@ -308,6 +325,7 @@ domxfer_side_transaction_main(Datum main_arg)
 				 errdetail("The backend that asked for it has stopped waiting.")));
 	request = dsm_segment_address(seg);
 	BackgroundWorkerInitializeConnectionByOid(request->database_id, request->role_id, 0);
+	domxfer_hide_query_parameters();
 	strlcpy(domxfer_actor_override, request->actor, NAMEDATALEN);
 
 	PG_TRY();

@@ -90,5 +90,6 @@ extern PGDLLEXPORT void domxfer_side_transaction_main(Datum main_arg);
 
 /* Runs a request's fixed queries in the current transaction (SPI connected). */
 extern void side_run_queries(SideRequest *request);
+extern void domxfer_hide_query_parameters(void);
 
 #endif							/* SIDE_TRANSACTION_H */

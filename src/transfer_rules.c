@@ -24,6 +24,7 @@
  * library before ALTER EXTENSION UPDATE: they evaluate R1-R9, all blocking.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
