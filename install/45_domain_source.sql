@@ -860,9 +860,7 @@ DECLARE
 	d domxfer.domains := domxfer._domain_row_for_update(name);
 BEGIN
 	IF d.name IS NULL THEN
-		RAISE EXCEPTION 'domain "%" is not registered here', name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of %s has the name %L.', domxfer._domains_label(), name);
+		PERFORM domxfer._raise_unknown_domain(name, name);
 	END IF;
 	RETURN d;
 END
