@@ -20,7 +20,7 @@ INSTALL_PARTS = $(sort $(wildcard install/[0-9]*.sql))
 UPGRADE_DIRS  = $(sort $(patsubst %/,%,$(dir $(wildcard upgrade/*--*/*.sql))))
 UPGRADE_built = $(patsubst upgrade/%,$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_built)
-DATA         = $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_built),$(wildcard upgrade/$(EXTENSION)--[0-9]*.[0-9]*.[0-9]*.sql))
+DATA         = $(sort $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_built),$(wildcard upgrade/$(EXTENSION)--[0-9]*.[0-9]*.[0-9]*.sql)))
 
 ICU_CFLAGS  := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
 ICU_LIBS    := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
