@@ -41,11 +41,13 @@ put_text(Datum *values, bool *nulls, int col, const char *utf8)
 	nulls[col] = false;
 }
 
-/* A date-time the reader checked (RFC 3339), else NULL. */
+/* A date-time the reader checked (RFC 3339, or without a zone), else NULL. */
 static const char *
 checked_time(const char *t)
 {
-	return t && epp_time_is_rfc3339(t) ? t : NULL;
+	bool		has_zone;
+
+	return t && epp_time_is_readable(t, &has_zone) ? t : NULL;
 }
 
 /* Fills the result row from a reader's notice (which may still be freed). */
