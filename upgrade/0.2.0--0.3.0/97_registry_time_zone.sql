@@ -1,0 +1,1 @@
+../../install/97_registry_time_zone.sql
