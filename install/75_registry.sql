@@ -78,6 +78,7 @@ CREATE TABLE domxfer.registry_messages (
 	error text,
 	time_zone_assumed text,
 	note text,
+	epp_namespace text,
 	CONSTRAINT registry_messages_invalid_has_error
 		CHECK ((result OPERATOR(pg_catalog.=) 'invalid') OPERATOR(pg_catalog.=) (sqlstate IS NOT NULL AND error IS NOT NULL)),
 	CONSTRAINT registry_messages_content_hash_unique UNIQUE (content_hash)
@@ -104,6 +105,7 @@ COMMENT ON COLUMN domxfer.registry_messages.result IS 'text; SPEC §8: applied, 
 COMMENT ON COLUMN domxfer.registry_messages.sqlstate IS 'text; SQLSTATE of an invalid message: 2200M malformed XML, a DOCTYPE or a non-UTF-8 encoding; 2200N not an EPP <epp> document; 22023 an unusable notice (bad name, unknown trStatus, bad date, missing element)';
 COMMENT ON COLUMN domxfer.registry_messages.error IS 'text; why an invalid message could not be used, in PostgreSQL''s message style';
 COMMENT ON COLUMN domxfer.registry_messages.time_zone_assumed IS 'text; SPEC §8 (0.3.0): the time zone its dates were read in because they had none (the TLD''s tld_policy.registry_time_zone, default UTC); NULL when every date had a zone';
+COMMENT ON COLUMN domxfer.registry_messages.epp_namespace IS 'text; SPEC §8 (0.3.0): namespace URI of the message''s root <epp> (urn:ietf:params:xml:ns:epp-1.0 or a registry''s own EPP schema); commands of its transfer are written in it';
 COMMENT ON COLUMN domxfer.registry_messages.note IS 'text; SPEC §8 (0.3.0): what an applied notice did beyond its trStatus, in words (English): a notice for an older transfer than the open one, a transfer that had already ended, a reject queued again after the holder''s cancellation; NULL otherwise';
 
 CREATE INDEX registry_messages_msgq_id ON domxfer.registry_messages (msgq_id) WHERE msgq_id IS NOT NULL;
@@ -139,6 +141,7 @@ CREATE TABLE domxfer.registry_commands (
 	superseded_from text
 		CONSTRAINT registry_commands_superseded_from_valid
 		CHECK (superseded_from OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed'])),
+	epp_namespace text NOT NULL DEFAULT 'urn:ietf:params:xml:ns:epp-1.0',
 	CONSTRAINT registry_commands_one_per_op UNIQUE (transfer_id, op),
 	CONSTRAINT registry_commands_claim_has_lease
 		CHECK ((state OPERATOR(pg_catalog.=) 'claimed') OPERATOR(pg_catalog.<=) (lease_until IS NOT NULL)),
@@ -152,7 +155,7 @@ COMMENT ON COLUMN domxfer.registry_commands.transfer_id IS 'bigint; the registry
 COMMENT ON COLUMN domxfer.registry_commands.domain_name IS 'text; the domain (canonical A-label)';
 COMMENT ON COLUMN domxfer.registry_commands.op IS 'text; approve (the holder''s approve_transfer_out) or reject (the holder''s cancel_transfer_out, or blocking rules failing as of acDate)';
 COMMENT ON COLUMN domxfer.registry_commands.reason_codes IS 'text[]; why: {holder_approved}, {holder_cancelled} or the failing blocking reason codes (SPEC §1)';
-COMMENT ON COLUMN domxfer.registry_commands.xml_namespace IS 'text; the domain namespace the command is written in (the one the registry''s notice used)';
+COMMENT ON COLUMN domxfer.registry_commands.xml_namespace IS 'text; the domain namespace the command is written in: the TLD''s tld_policy.registry_domain_namespace (0.3.0), else the one the registry''s latest notice for the transfer used, else urn:ietf:params:xml:ns:domain-1.0';
 COMMENT ON COLUMN domxfer.registry_commands.ac_date IS 'timestamptz; the transfer''s acDate when the command was queued: an answer after it is too late';
 COMMENT ON COLUMN domxfer.registry_commands.state IS 'text; queued, claimed (by an EPP client, until lease_until), done (1000/1001), failed (another 2xxx: an operator decides), superseded (the registry''s outcome arrived first, or a reject replaced an unsent approve)';
 COMMENT ON COLUMN domxfer.registry_commands.created_at IS 'timestamptz; when it was queued';
@@ -163,6 +166,7 @@ COMMENT ON COLUMN domxfer.registry_commands.result_code IS 'integer; RFC 5730 §
 COMMENT ON COLUMN domxfer.registry_commands.sv_trid IS 'text; RFC 5730 <svTRID> of the registry''s answer';
 COMMENT ON COLUMN domxfer.registry_commands.answered_at IS 'timestamptz; when record_registry_response recorded the answer';
 COMMENT ON COLUMN domxfer.registry_commands.error IS 'text; the last 2xxx answer, in words';
+COMMENT ON COLUMN domxfer.registry_commands.epp_namespace IS 'text; SPEC §8 (0.3.0): the EPP namespace of the command''s root <epp>: the TLD''s tld_policy.registry_epp_namespace, else the one of the registry''s latest message for the transfer, else urn:ietf:params:xml:ns:epp-1.0';
 COMMENT ON COLUMN domxfer.registry_commands.superseded_from IS 'text; SPEC §8 (0.3.0): queued or claimed, the state the command was in when the registry''s outcome (or a notice for a newer request) superseded it: a reject still unsent when the domain left is a discrepancy (left_while_reject_unsent); NULL otherwise';
 
 -- SPEC §8 (0.3.0): discrepancies an operator has closed, with who, when and why.
@@ -210,12 +214,12 @@ CREATE FUNCTION domxfer._read_registry_message(message text,
 	OUT kind text, OUT sqlstate text, OUT error text, OUT msgq_id text, OUT result_code integer,
 	OUT xml_namespace text, OUT domain_name text, OUT name_as_sent text, OUT tr_status text,
 	OUT re_id text, OUT re_id_valid boolean, OUT re_date text, OUT ac_id text, OUT ac_date text,
-	OUT ex_date text, OUT canonical bytea, OUT stripped text)
+	OUT ex_date text, OUT canonical bytea, OUT stripped text, OUT epp_namespace text)
 RETURNS record
 AS 'MODULE_PATHNAME', 'domxfer_read_registry_message'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION domxfer._read_registry_message(text) IS 'Internal: reads an EPP message with libxml2 (no DTD, no entities, no network): kind notice, ignored or invalid (with sqlstate 2200M, 2200N or 22023 and error), the <trnData> fields (name checked by normalize_domain''s core, dates RFC 3339), the canonical XML and, when it had <authInfo>, the message without its content';
+COMMENT ON FUNCTION domxfer._read_registry_message(text) IS 'Internal: reads an EPP message with libxml2 (no DTD, no entities, no network): kind notice, ignored or invalid (with sqlstate 2200M, 2200N or 22023 and error), the <trnData> fields (name checked by normalize_domain''s core, dates RFC 3339), the canonical XML, when it had <authInfo>, the message without its content, and (0.3.0) the namespace of its root <epp>';
 
 CREATE FUNCTION domxfer._registry_outcome(tr_status text)
 RETURNS domxfer.transfer_state
@@ -273,15 +277,23 @@ AS $$
 DECLARE
 	v_id bigint;
 	v_ns text;
+	v_epp text;
+	p domxfer.tld_policy;
 BEGIN
 	IF t.id IS NULL THEN
 		RAISE EXCEPTION 'transfer must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	SELECT m.xml_namespace INTO v_ns FROM domxfer.registry_messages m
+	-- SPEC §8 (0.3.0): in the registry's own namespaces: set in tld_policy,
+	-- else learned from its latest message for the transfer, else IETF's
+	SELECT m.xml_namespace, m.epp_namespace INTO v_ns, v_epp FROM domxfer.registry_messages m
 	 WHERE m.transfer_id OPERATOR(pg_catalog.=) t.id AND m.xml_namespace IS NOT NULL
 	 ORDER BY m.id DESC LIMIT 1;
-	INSERT INTO domxfer.registry_commands (transfer_id, domain_name, op, reason_codes, xml_namespace, ac_date)
-	VALUES (t.id, t.domain_name, op, reason_codes, COALESCE(v_ns, 'urn:ietf:params:xml:ns:domain-1.0'), t.deadline)
+	p := domxfer._policy_for(t.domain_name);
+	INSERT INTO domxfer.registry_commands (transfer_id, domain_name, op, reason_codes, xml_namespace, ac_date,
+										   epp_namespace)
+	VALUES (t.id, t.domain_name, op, reason_codes,
+			COALESCE(p.registry_domain_namespace, v_ns, 'urn:ietf:params:xml:ns:domain-1.0'), t.deadline,
+			COALESCE(p.registry_epp_namespace, v_epp, 'urn:ietf:params:xml:ns:epp-1.0'))
 	ON CONFLICT ON CONSTRAINT registry_commands_one_per_op DO NOTHING
 	RETURNING id INTO v_id;
 	IF v_id IS NULL THEN
@@ -297,7 +309,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._queue_registry_command(domxfer.transfers, text, text[]) IS 'Internal: queues an approve or reject command for a registry-managed transfer (at most one of each), returns its id';
+COMMENT ON FUNCTION domxfer._queue_registry_command(domxfer.transfers, text, text[]) IS 'Internal: queues an approve or reject command for a registry-managed transfer (at most one of each), in the registry''s own EPP and domain namespaces (tld_policy, else its latest message for the transfer, else IETF''s: SPEC §8 0.3.0); returns its id';
 
 -- The holder's approval or cancellation of a registry-managed pending
 -- transfer: a command; the transfer stays pending until the registry's
@@ -607,9 +619,12 @@ BEGIN
 		PERFORM domxfer._log_transfer_event(t, v_from, v_detail);
 		IF v_requeue THEN
 			v_command := domxfer._queue_registry_command(t, 'reject', '{holder_cancelled}');
-			-- written in the namespace of this notice (not stored yet)
-			UPDATE domxfer.registry_commands c SET xml_namespace = m.xml_namespace
-			 WHERE c.id OPERATOR(pg_catalog.=) v_command AND m.xml_namespace IS NOT NULL;
+			-- written in the namespaces of this notice (not stored yet),
+			-- unless the TLD's policy sets them
+			UPDATE domxfer.registry_commands c
+			   SET xml_namespace = COALESCE((domxfer._policy_for(m.domain_name)).registry_domain_namespace, m.xml_namespace, c.xml_namespace),
+				   epp_namespace = COALESCE((domxfer._policy_for(m.domain_name)).registry_epp_namespace, m.epp_namespace, c.epp_namespace)
+			 WHERE c.id OPERATOR(pg_catalog.=) v_command;
 			note := pg_catalog.concat_ws('; ', note, pg_catalog.format(
 				'the holder had cancelled transfer %s: reject command %s queued again', v_prev.id, v_command));
 		END IF;
@@ -733,6 +748,7 @@ BEGIN
 	m.msgq_id := p.msgq_id;
 	m.epp_result_code := p.result_code;
 	m.xml_namespace := p.xml_namespace;
+	m.epp_namespace := p.epp_namespace;
 	m.domain_name := p.domain_name;
 	m.tr_status := p.tr_status;
 	m.re_id := p.re_id;
@@ -775,11 +791,11 @@ BEGIN
 	INSERT INTO domxfer.registry_messages
 		(id, received_at, message, authinfo_removed, content_hash, msgq_id, epp_result_code, xml_namespace,
 		 domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result, sqlstate, error,
-		 time_zone_assumed, note)
+		 time_zone_assumed, note, epp_namespace)
 	OVERRIDING SYSTEM VALUE
 	VALUES (m.id, m.received_at, m.message, m.authinfo_removed, m.content_hash, m.msgq_id, m.epp_result_code,
 			m.xml_namespace, m.domain_name, m.tr_status, m.re_id, m.re_date, m.ac_id, m.ac_date, m.ex_date,
-			v_transfer, v_result, v_sqlstate, v_error, m.time_zone_assumed, v_note);
+			v_transfer, v_result, v_sqlstate, v_error, m.time_zone_assumed, v_note, m.epp_namespace);
 	message_id := m.id;
 	domain_name := m.domain_name;
 	tr_status := m.tr_status;
@@ -837,19 +853,20 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.format(
 '<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<epp xmlns="urn:ietf:params:xml:ns:epp-1.0">
+<epp xmlns="%5$s">
   <command>
-    <transfer op="%s">
-      <domain:transfer xmlns:domain="%s">
-        <domain:name>%s</domain:name>
+    <transfer op="%1$s">
+      <domain:transfer xmlns:domain="%2$s">
+        <domain:name>%3$s</domain:name>
       </domain:transfer>
     </transfer>
-    <clTRID>domxfer-%s</clTRID>
+    <clTRID>domxfer-%4$s</clTRID>
   </command>
 </epp>
-', c.op, domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name), c.id);
+', c.op, domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name), c.id,
+   domxfer._xml_escape(c.epp_namespace));
 
-COMMENT ON FUNCTION domxfer._registry_command_xml(domxfer.registry_commands) IS 'Internal: the RFC 5731 §3.2.4 <transfer op="approve"|"reject"> command of a registry command, clTRID domxfer-<id>; no authInfo';
+COMMENT ON FUNCTION domxfer._registry_command_xml(domxfer.registry_commands) IS 'Internal: the RFC 5731 §3.2.4 <transfer op="approve"|"reject"> command of a registry command in its EPP and domain namespaces (0.3.0), clTRID domxfer-<id>; no authInfo';
 
 CREATE FUNCTION domxfer.registry_command_xml(id bigint)
 RETURNS text
@@ -1115,7 +1132,7 @@ GRANT SELECT ON domxfer.registry_commands, domxfer.registry_discrepancies TO dom
 -- even one of a message that holds no secret)
 GRANT SELECT (id, received_at, message, authinfo_removed, msgq_id, epp_result_code, xml_namespace,
 			  domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result,
-			  sqlstate, error, time_zone_assumed, note)
+			  sqlstate, error, time_zone_assumed, note, epp_namespace)
 	ON domxfer.registry_messages TO domxfer_reader;
 GRANT SELECT (registry_managed) ON domxfer.transfers TO domxfer_reader;
 GRANT SELECT ON domxfer.registry_messages, domxfer.registry_commands TO domxfer_admin;

@@ -7,6 +7,7 @@
 PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-client-15
 	libicu-dev libxml2-dev pkg-config
+	libxml2-utils
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	postgresql-15-cron

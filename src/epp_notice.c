@@ -422,6 +422,7 @@ read_message(xmlDocPtr doc, EppNotice *out)
 		return;
 	}
 	epp_ns = root->ns->href;
+	out->epp_ns_uri = strdup((const char *) epp_ns);
 	out->kind = EPP_NOTICE_OTHER;
 	response = child_named(root, "response", epp_ns);
 	if (response == NULL)
@@ -564,6 +565,7 @@ epp_notice_free(EppNotice *notice)
 {
 	free(notice->msgq_id);
 	free(notice->ns_uri);
+	free(notice->epp_ns_uri);
 	free(notice->name);
 	free(notice->tr_status);
 	free(notice->re_id);

@@ -39,6 +39,7 @@ typedef struct EppNotice
 	int			result_code;	/* <result code>, -1 if absent */
 	char	   *msgq_id;		/* <msgQ id>, NULL if absent */
 	char	   *ns_uri;			/* the namespace of the <trnData> */
+	char	   *epp_ns_uri;		/* the namespace of the root <epp> */
 	/* the <trnData> children, white space trimmed; NULL if absent */
 	char	   *name;
 	char	   *tr_status;

@@ -608,7 +608,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time('2026-01-01T00:00:00', 'Mars/Olympus')$c$, NULL, '22023', 'internal: an unknown zone (the column''s check keeps it out)'),
 ('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time('2026-01-01T00:00:00Z', NULL)$c$, NULL, '00000', 'internal: a date with its zone needs none'),
 ('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time(NULL, 'UTC')$c$, 'domxfer_app', '42501', 'internal'),
-('domxfer._tld_policy_registry_time_zone()', $c$SELECT domxfer._tld_policy_registry_time_zone()$c$, NULL, '0A000', 'trigger function called directly'),
+('domxfer._tld_policy_registry_policy()', $c$SELECT domxfer._tld_policy_registry_policy()$c$, NULL, '0A000', 'trigger function called directly'),
 ('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy(NULL, 1, 'why')$c$, 'domxfer_admin', '22004', 'NULL kind'),
 ('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, NULL)$c$, 'domxfer_admin', '22004', 'NULL note: why is required'),
 ('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, E' \t\n')$c$, 'domxfer_admin', '22023', 'a blank note'),

@@ -7,17 +7,22 @@
 
 ALTER TABLE domxfer.registry_messages
 	ADD COLUMN time_zone_assumed text,
-	ADD COLUMN note text;
+	ADD COLUMN note text,
+	ADD COLUMN epp_namespace text;
 
 ALTER TABLE domxfer.registry_commands
 	ADD COLUMN superseded_from text
 		CONSTRAINT registry_commands_superseded_from_valid
 		CHECK (superseded_from OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed'])),
+	ADD COLUMN epp_namespace text NOT NULL DEFAULT 'urn:ietf:params:xml:ns:epp-1.0',
 	ADD CONSTRAINT registry_commands_superseded_from_only_superseded
 		CHECK (superseded_from IS NULL OR state OPERATOR(pg_catalog.=) 'superseded');
 
 COMMENT ON COLUMN domxfer.registry_messages.time_zone_assumed IS 'text; SPEC §8 (0.3.0): the time zone its dates were read in because they had none (the TLD''s tld_policy.registry_time_zone, default UTC); NULL when every date had a zone';
 COMMENT ON COLUMN domxfer.registry_messages.note IS 'text; SPEC §8 (0.3.0): what an applied notice did beyond its trStatus, in words (English): a notice for an older transfer than the open one, a transfer that had already ended, a reject queued again after the holder''s cancellation; NULL otherwise';
+COMMENT ON COLUMN domxfer.registry_messages.epp_namespace IS 'text; SPEC §8 (0.3.0): namespace URI of the message''s root <epp> (urn:ietf:params:xml:ns:epp-1.0 or a registry''s own EPP schema); commands of its transfer are written in it';
+COMMENT ON COLUMN domxfer.registry_commands.xml_namespace IS 'text; the domain namespace the command is written in: the TLD''s tld_policy.registry_domain_namespace (0.3.0), else the one the registry''s latest notice for the transfer used, else urn:ietf:params:xml:ns:domain-1.0';
+COMMENT ON COLUMN domxfer.registry_commands.epp_namespace IS 'text; SPEC §8 (0.3.0): the EPP namespace of the command''s root <epp>: the TLD''s tld_policy.registry_epp_namespace, else the one of the registry''s latest message for the transfer, else urn:ietf:params:xml:ns:epp-1.0';
 COMMENT ON COLUMN domxfer.registry_commands.superseded_from IS 'text; SPEC §8 (0.3.0): queued or claimed, the state the command was in when the registry''s outcome (or a notice for a newer request) superseded it: a reject still unsent when the domain left is a discrepancy (left_while_reject_unsent); NULL otherwise';
 
 -- SPEC §8 (0.3.0): discrepancies an operator has closed, with who, when and why.
@@ -50,5 +55,7 @@ INSERT INTO domxfer.reason_codes (code, kind, rule, bit, meaning_en, meaning_zh)
 
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_discrepancy_acks', '');
 
--- its OUT parameters changed (note, duplicate_of): CREATE OR REPLACE cannot
+-- their OUT parameters changed (note, duplicate_of; epp_namespace): CREATE
+-- OR REPLACE cannot
 DROP FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz);
+DROP FUNCTION domxfer._read_registry_message(text);

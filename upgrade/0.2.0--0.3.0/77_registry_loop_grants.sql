@@ -3,6 +3,7 @@
 -- and the comments of the re-created view.
 
 REVOKE EXECUTE ON FUNCTION
+	domxfer._read_registry_message(text),
 	domxfer._registry_time_has_zone(text),
 	domxfer._registry_time(text, text),
 	domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz),
@@ -10,7 +11,7 @@ REVOKE EXECUTE ON FUNCTION
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION domxfer.acknowledge_registry_discrepancy(text, bigint, text) TO domxfer_admin;
 GRANT SELECT ON domxfer.registry_discrepancy_acks TO domxfer_reader;
-GRANT SELECT (time_zone_assumed, note) ON domxfer.registry_messages TO domxfer_reader;
+GRANT SELECT (time_zone_assumed, note, epp_namespace) ON domxfer.registry_messages TO domxfer_reader;
 
 COMMENT ON VIEW domxfer.registry_discrepancies IS 'SPEC §8: where domxfer and the registry disagree or a message could not be used, one row each: outcome_differs, left_while_reject_unsent, no_outcome_past_ac_date, command_unanswered_past_ac_date, invalid_message; without those an operator closed with acknowledge_registry_discrepancy (kept in registry_discrepancy_acks)';
 COMMENT ON COLUMN domxfer.registry_discrepancies.kind IS 'text; outcome_differs (the registry''s outcome is not what a sent command asked for), left_while_reject_unsent (SPEC §8 0.3.0: the domain left while domxfer''s reject was still queued or claimed), no_outcome_past_ac_date (registry-managed transfer still pending after acDate), command_unanswered_past_ac_date (a command queued, claimed or failed after acDate while its transfer is open), invalid_message (a stored message answered invalid)';

@@ -1,1 +1,0 @@
-../../install/97_registry_time_zone.sql
