@@ -17,7 +17,10 @@ INSTALL_PARTS = $(sort $(wildcard install/[0-9]*.sql))
 # fragment per concern, applied in name order) becomes domxfer--A--B.sql.
 # upgrade/domxfer--A.sql keeps the install script of each released version
 # A exactly as it shipped.
-UPGRADE_DIRS  = $(sort $(patsubst %/,%,$(dir $(wildcard upgrade/*--*/*.sql))))
+# A fragment NN_<concern>.replace lists functions and views whose install
+# text (install/) replaces the old version's (scripts/upgrade-replace.pl), so
+# an upgrade never carries a hand copy of a definition.
+UPGRADE_DIRS  = $(sort $(patsubst %/,%,$(dir $(wildcard upgrade/*--*/*.sql upgrade/*--*/*.replace))))
 UPGRADE_built = $(patsubst upgrade/%,$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_built)
 DATA         = $(sort $(wildcard upgrade/$(EXTENSION)--*--*.sql) $(filter-out $(DATA_built),$(wildcard upgrade/$(EXTENSION)--[0-9]*.[0-9]*.[0-9]*.sql)))
@@ -46,8 +49,15 @@ $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
 .SECONDEXPANSION:
-$(UPGRADE_built): $(EXTENSION)--%.sql: $$(sort $$(wildcard upgrade/%/*.sql))
-	cat $(sort $(wildcard upgrade/$*/*.sql)) > $@
+$(UPGRADE_built): $(EXTENSION)--%.sql: upgrade/% $$(sort $$(wildcard upgrade/%/*.sql upgrade/%/*.replace)) $(INSTALL_PARTS) scripts/upgrade-replace.pl
+	@rm -f $@.tmp
+	@for f in $(sort $(wildcard upgrade/$*/*.sql upgrade/$*/*.replace)); do \
+		case $$f in \
+		*.replace) perl scripts/upgrade-replace.pl $$f $(INSTALL_PARTS) >> $@.tmp || exit 1 ;; \
+		*) cat $$f >> $@.tmp ;; \
+		esac; \
+	done
+	@mv $@.tmp $@
 
 # A release archive of the committed tree, $(EXTENSION)-<version>.zip, the
 # version being default_version of the control file (the one place it is
