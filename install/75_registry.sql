@@ -180,7 +180,7 @@ CREATE TABLE domxfer.registry_discrepancy_acks (
 	acknowledged_by text NOT NULL,
 	note text NOT NULL
 		CONSTRAINT registry_discrepancy_acks_note_length
-		CHECK (pg_catalog.char_length(pg_catalog.btrim(note)) BETWEEN 1 AND 1000),
+		CHECK (note OPERATOR(pg_catalog.~) '[^[:space:]]' AND pg_catalog.char_length(note) OPERATOR(pg_catalog.<=) 1000),
 	detail text,
 	CONSTRAINT registry_discrepancy_acks_pkey PRIMARY KEY (kind, discrepancy_id)
 );
@@ -1066,7 +1066,9 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'One of ' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(v_kinds, ', ') OPERATOR(pg_catalog.||) '.';
 	END IF;
-	IF pg_catalog.char_length(pg_catalog.btrim(note)) NOT BETWEEN 1 AND 1000 THEN
+	-- white space around it is not kept
+	note := pg_catalog.regexp_replace(note, '^[[:space:]]+|[[:space:]]+$', '', 'g');
+	IF note OPERATOR(pg_catalog.!~) '[^[:space:]]' OR pg_catalog.char_length(note) OPERATOR(pg_catalog.>) 1000 THEN
 		RAISE EXCEPTION 'a note of 1 to 1000 characters must say why the discrepancy is closed'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -1090,7 +1092,7 @@ BEGIN
 				  HINT = 'SELECT kind, discrepancy_id, detail FROM domxfer.registry_discrepancies lists the open ones.';
 	END IF;
 	INSERT INTO domxfer.registry_discrepancy_acks (kind, discrepancy_id, acknowledged_by, note, detail)
-	VALUES (kind, id, domxfer._actor(), pg_catalog.btrim(note), v_detail)
+	VALUES (kind, id, domxfer._actor(), note, v_detail)
 	RETURNING * INTO a;
 	RETURN a.acknowledged_at;
 END

@@ -450,15 +450,19 @@ RESET ROLE;
 -- 21. reading a registry's own domain namespace whatever its URI's shape,
 --     when the trnData has RFC 5731's elements
 SELECT pg_temp.apply(replace(pg_temp.poll('rg-80', 'rg-ns.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
-							 'urn:ietf:params:xml:ns:domain-1.0', 'urn:example:registry:xml:ns:dom'));
+							 'urn:ietf:params:xml:ns:domain-1.0', 'https://epp.tld.ee/schema/domain-eis-1.0.xsd'));
 SELECT m.xml_namespace, m.result FROM domxfer.registry_messages m WHERE m.msgq_id = 'rg-80';
 SELECT pg_temp.apply(replace(pg_temp.poll('rg-81', 'rg-ns.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()),
-							 'urn:ietf:params:xml:ns:domain-1.0', 'https://epp.example/schemas/domain.xsd'));
+							 'urn:ietf:params:xml:ns:domain-1.0', 'urn:example:registry:xml:ns:Domain'));
 SELECT pg_temp.state('rg-ns.test');
 -- without RFC 5731's element set (no reID, reDate, acID, acDate) another
 -- namespace is not read as a domain transfer notice
 SELECT pg_temp.apply(regexp_replace(replace(pg_temp.poll('rg-82', 'rg-ns-partial.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
-							 'urn:ietf:params:xml:ns:domain-1.0', 'urn:example:registry:xml:ns:dom'), '<domain:(re|ac)[A-Za-z]+>[^<]*</domain:(re|ac)[A-Za-z]+>', '', 'g'));
+							 'urn:ietf:params:xml:ns:domain-1.0', 'https://epp.tld.ee/schema/domain-eis-1.0.xsd'), '<domain:(re|ac)[A-Za-z]+>[^<]*</domain:(re|ac)[A-Za-z]+>', '', 'g'));
+-- nor is a registry's own object with RFC 5731's elements in a namespace
+-- that does not name a domain (NASK's future-2.1: a reservation)
+SELECT pg_temp.apply(replace(pg_temp.poll('rg-83', 'rg-ns-partial.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
+							 'urn:ietf:params:xml:ns:domain-1.0', 'http://www.dns.pl/nask-epp-schema/future-2.1'));
 SELECT pg_temp.state('rg-ns-partial.test');
 
 -- 22. dates without a zone are read in the TLD's registry_time_zone, and

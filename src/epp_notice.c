@@ -12,10 +12,13 @@
  *	  <trStatus> in its own namespace, and either a domain namespace whose
  *	  URI's last segment (after its last ':' or '/') is "domain-" followed
  *	  by a digit (urn:ietf:params:xml:ns:domain-1.0, NASK's
- *	  http://www.dns.pl/nask-epp-schema/domain-2.1, ...), or any other
- *	  namespace (SPEC §8 0.3.0: a registry's own, whatever the URI's shape)
- *	  when the trnData has RFC 5731's whole element set (name, trStatus,
- *	  reID, reDate, acID, acDate);
+ *	  http://www.dns.pl/nask-epp-schema/domain-2.1, ...), or (SPEC §8
+ *	  0.3.0: a registry's own, whatever the URI's shape) one whose last
+ *	  segment begins with "domain" in any case (.ee's
+ *	  https://epp.tld.ee/schema/domain-eis-1.0.xsd) when the trnData has
+ *	  RFC 5731's whole element set (name, trStatus, reID, reDate, acID,
+ *	  acDate); a registry's own object with those elements in another
+ *	  namespace (NASK's future-2.1) is not a domain;
  *	- dates are RFC 3339 date-times, or XML Schema dateTimes without a zone
  *	  (returned as sent; apply_registry_message reads them in the TLD's
  *	  registry_time_zone).  A contact's trnData, a trnData inside <extension>,
@@ -139,6 +142,23 @@ is_domain_namespace(const xmlChar *uri)
 		if (*p == ':' || *p == '/')
 			last = p + 1;
 	return strncmp(last, "domain-", 7) == 0 && is_digit(last[7]);
+}
+
+/*
+ * A registry's own domain namespace, whatever the URI's shape: its last
+ * segment (after its last ':' or '/') begins with "domain", in any case
+ * (https://epp.tld.ee/schema/domain-eis-1.0.xsd, urn:example:xml:ns:domain,
+ * http://registry.example/epp/Domain.xsd).
+ */
+static bool
+names_domain(const xmlChar *uri)
+{
+	const char *last = (const char *) uri;
+
+	for (const char *p = (const char *) uri; *p; p++)
+		if (*p == ':' || *p == '/')
+			last = p + 1;
+	return strncasecmp(last, "domain", 6) == 0;
 }
 
 /*
@@ -454,8 +474,13 @@ read_message(xmlDocPtr doc, EppNotice *out)
 		uri = c->ns->href;
 		if (child_named(c, "name", uri) == NULL || child_named(c, "trStatus", uri) == NULL)
 			continue;
-		/* a namespace of another shape: only with RFC 5731's whole set */
-		if (!is_domain_namespace(uri) && !has_rfc5731_elements(c, uri))
+		/*
+		 * a domain namespace of another shape: only with RFC 5731's whole
+		 * set (a registry's own object with the same elements, such as
+		 * NASK's future-2.1, is not a domain)
+		 */
+		if (!is_domain_namespace(uri) &&
+			!(names_domain(uri) && has_rfc5731_elements(c, uri)))
 			continue;
 		out->ns_uri = strdup((const char *) uri);
 		out->kind = EPP_NOTICE_TRANSFER;

@@ -36,7 +36,7 @@ CREATE TABLE domxfer.registry_discrepancy_acks (
 	acknowledged_by text NOT NULL,
 	note text NOT NULL
 		CONSTRAINT registry_discrepancy_acks_note_length
-		CHECK (pg_catalog.char_length(pg_catalog.btrim(note)) BETWEEN 1 AND 1000),
+		CHECK (note OPERATOR(pg_catalog.~) '[^[:space:]]' AND pg_catalog.char_length(note) OPERATOR(pg_catalog.<=) 1000),
 	detail text,
 	CONSTRAINT registry_discrepancy_acks_pkey PRIMARY KEY (kind, discrepancy_id)
 );
