@@ -22,8 +22,7 @@ use Test::More;
 my $top = "$FindBin::RealBin/../..";
 my $xsd = "$FindBin::RealBin/../epp/xsd";
 my $corpus = "$FindBin::RealBin/../epp/corpus";
-my $xmllint = `command -v xmllint`;
-chomp $xmllint;
+my ($xmllint) = grep { -x $_ } map { "$_/xmllint" } (split(/:/, $ENV{PATH} // ''), '/usr/bin', '/bin');
 BAIL_OUT('xmllint not found: scripts/install-deps.sh installs libxml2-utils') unless $xmllint;
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;

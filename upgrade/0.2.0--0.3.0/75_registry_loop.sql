@@ -2,8 +2,16 @@
 -- that install/75_registry.sql creates for sequencing, discrepancies an
 -- operator can close and zone-less dates, added to a 0.2.0 database (at the
 -- end of each table, as in the install script). The functions and the view
--- it changes follow in 76_registry_loop.replace; privileges and the view's
--- comments in 77_registry_loop_grants.sql.
+-- it changes follow in 76_registry_loop.replace (with their comments),
+-- privileges in 77_registry_loop_grants.sql.
+
+-- Their OUT parameters change (note, duplicate_of; epp_namespace), which
+-- CREATE OR REPLACE cannot do; and a function with an SQL body that uses
+-- registry_commands' row type would forbid adding its columns. All three
+-- come back from 76_registry_loop.replace.
+DROP FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz);
+DROP FUNCTION domxfer._read_registry_message(text);
+DROP FUNCTION domxfer._registry_command_xml(domxfer.registry_commands);
 
 ALTER TABLE domxfer.registry_messages
 	ADD COLUMN time_zone_assumed text,
@@ -54,8 +62,3 @@ INSERT INTO domxfer.reason_codes (code, kind, rule, bit, meaning_en, meaning_zh)
 	 'the registry sent a notice for a newer transfer request of the domain; its outcome for this one was not seen', '注册局已通知该域名有更新的转移申请，本次申请的结果未收到');
 
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_discrepancy_acks', '');
-
--- their OUT parameters changed (note, duplicate_of; epp_namespace): CREATE
--- OR REPLACE cannot
-DROP FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz);
-DROP FUNCTION domxfer._read_registry_message(text);

@@ -7,6 +7,7 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._registry_time_has_zone(text),
 	domxfer._registry_time(text, text),
 	domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz),
+	domxfer._registry_command_xml(domxfer.registry_commands),
 	domxfer.acknowledge_registry_discrepancy(text, bigint, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION domxfer.acknowledge_registry_discrepancy(text, bigint, text) TO domxfer_admin;
