@@ -501,7 +501,14 @@ BEGIN
 	END IF;
 
 	IF v_open IS NOT NULL THEN
-		t := domxfer._lock_transfer(v_open, at);
+		-- a registry-managed transfer is never decided at its deadline
+		-- (SPEC §8): locked as it is. Settling it first (_lock_transfer)
+		-- would start a side transaction for nothing whenever its acDate
+		-- has passed, i.e. for nearly every registry outcome
+		SELECT * INTO t FROM domxfer.transfers tr WHERE tr.id OPERATOR(pg_catalog.=) v_open FOR UPDATE;
+		IF NOT t.registry_managed THEN
+			t := domxfer._lock_transfer(v_open, at);
+		END IF;
 		IF t.state OPERATOR(pg_catalog.>=) 'completed' THEN
 			t := NULL;
 		END IF;
