@@ -140,9 +140,10 @@ CREATE FUNCTION domxfer.transfer_out_reason_codes()
 		'transfer_pending', 'deletion_pending', 'unpaid', 'legal_proceedings',
 		'holder_disputed', 'too_soon_after_late_renewal', 'contacts_incomplete',
 		'registrant_email_invalid', 'manual_process_required',
-		'too_soon_after_registrant_change', 'operation_pending']::text[];
+		'too_soon_after_registrant_change', 'operation_pending',
+		'status_unreadable']::text[];
 COMMENT ON FUNCTION domxfer.transfer_out_reason_codes() IS
-	'Every transfer-out rule reason code (text[]), in the order of the rules table (R1 to R11; R10 and R11 after R9 so the bits of 0.1.0 keep their meaning); domxfer.reason_codes has their meanings';
+	'Every transfer-out rule reason code (text[]), in the order of the rules table (R1 to R11; R10 and R11 after R9 so the bits of 0.1.0 keep their meaning; then status_unreadable, SPEC §10); domxfer.reason_codes has their meanings';
 
 CREATE FUNCTION domxfer.transfer_out_eligible(name text, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS boolean
@@ -151,18 +152,15 @@ CREATE FUNCTION domxfer.transfer_out_eligible(name text, at timestamptz DEFAULT 
 $$
 DECLARE
 	canonical text := domxfer.normalize_domain(transfer_out_eligible.name);
-	eligible boolean;
+	d domxfer.domains := domxfer._domain_row(canonical);
 BEGIN
-	SELECT domxfer.transfer_out_eligible(d, transfer_out_eligible.at) INTO eligible
-	  FROM domxfer.domains AS d
-	 WHERE d.name OPERATOR(pg_catalog.=) canonical;
-	IF NOT FOUND THEN
+	IF d.name IS NULL THEN
 		RAISE EXCEPTION 'domain "%" not found', transfer_out_eligible.name
 			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
+				  DETAIL = pg_catalog.format('No row of %s has the name %s.', domxfer._domains_label(),
 											  pg_catalog.quote_literal(canonical));
 	END IF;
-	RETURN eligible;
+	RETURN domxfer.transfer_out_eligible(d, transfer_out_eligible.at);
 END
 $$;
 COMMENT ON FUNCTION domxfer.transfer_out_eligible(text, timestamptz) IS

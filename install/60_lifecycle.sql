@@ -75,16 +75,16 @@ BEGIN
 		RAISE EXCEPTION 'domain name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	v_name := domxfer.normalize_domain(name);
-	IF NOT EXISTS (SELECT FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) v_name) THEN
+	IF (domxfer._domain_row(v_name)).name IS NULL THEN
 		RAISE EXCEPTION 'domain "%" is not registered here', name
 			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %L.', v_name);
+				  DETAIL = pg_catalog.format('No row of %s has the name %L.', domxfer._domains_label(), v_name);
 	END IF;
 	RETURN v_name;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._known_domain(text) IS 'Internal: the canonical name of a domain in domxfer.domains (any spelling accepted); P0002 if unknown';
+COMMENT ON FUNCTION domxfer._known_domain(text) IS 'Internal: the canonical name of a domain in domxfer.domains or the attached source (any spelling accepted); P0002 if unknown';
 
 CREATE FUNCTION domxfer._raise_not_eligible(domain_name text, blockers text[])
 RETURNS void
@@ -160,22 +160,9 @@ BEGIN
 	 WHERE tr.id OPERATOR(pg_catalog.=) t.id
 	RETURNING * INTO v_done;
 
-	IF new_state OPERATOR(pg_catalog.=) 'completed' THEN
-		UPDATE domxfer.domains d
-		   SET sponsoring_registrar = v_done.gaining_registrar,
-			   last_transferred_at = v_done.decided_at,
-			   status = d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
-			   open_transfer_id = NULL
-		 WHERE d.name OPERATOR(pg_catalog.=) v_done.domain_name;
-	ELSE
-		UPDATE domxfer.domains d
-		   SET status = CASE WHEN t.state OPERATOR(pg_catalog.=) 'pending'
-							 THEN d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status
-							 ELSE d.status END,
-			   open_transfer_id = NULL
-		 WHERE d.name OPERATOR(pg_catalog.=) v_done.domain_name
-		   AND d.open_transfer_id OPERATOR(pg_catalog.=) v_done.id;
-	END IF;
+	PERFORM domxfer._domain_transfer_ended(v_done.domain_name, v_done.id,
+		t.state OPERATOR(pg_catalog.=) 'pending', v_done.gaining_registrar,
+		CASE WHEN new_state OPERATOR(pg_catalog.=) 'completed' THEN v_done.decided_at END);
 
 	PERFORM domxfer._log_transfer_event(v_done, t.state,
 		pg_catalog.jsonb_build_object('outcome_reason', v_done.outcome_reason,
@@ -242,9 +229,7 @@ BEGIN
 	END IF;
 
 	-- pending: eligible at the deadline (not now) completes, else it is rejected
-	SELECT * INTO STRICT d FROM domxfer.domains dm
-	 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name
-	   FOR UPDATE;
+	d := domxfer._domain_locked(t.domain_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.=) 0 THEN
 		PERFORM domxfer._finish_transfer(t, 'completed', t.deadline, '{auto_approved}', NULL);
@@ -289,6 +274,25 @@ DECLARE
 	v_ids bigint[];
 	v_names text[];
 BEGIN
+	-- a registrar's own table: one decision at a time, each reading its
+	-- domain through the map as the role that attached it
+	IF domxfer._source_attached() THEN
+		v_decided := 0;
+		FOR v_ids IN
+			SELECT ARRAY[t.id] FROM domxfer.transfers t
+			 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
+			   AND NOT t.registry_managed
+			   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
+			 ORDER BY t.due_at, t.id
+			 LIMIT max_rows
+			   FOR UPDATE OF t SKIP LOCKED
+		LOOP
+			IF domxfer._decide_due_transfer(v_ids[1], at) THEN
+				v_decided := v_decided OPERATOR(pg_catalog.+) 1;
+			END IF;
+		END LOOP;
+		RETURN v_decided;
+	END IF;
 	PERFORM pg_catalog.set_config('domxfer.batch_checks_links', 'on', true);
 	WITH due AS (
 		-- a pending transfer's domain is judged as it is at the deadline,
@@ -553,13 +557,13 @@ DECLARE
 	v_code text;
 	v_salt bytea;
 BEGIN
-	SELECT dm.open_transfer_id INTO v_open FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	v_open := (domxfer._domain_row(v_name)).open_transfer_id;
 	IF v_open IS NOT NULL THEN
 		PERFORM domxfer._settle_transfer(v_open, v_now);
 	END IF;
 
 	-- a concurrent request waits here and then sees this one's open transfer
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name FOR UPDATE;
+	d := domxfer._domain_locked(v_name);
 	v_blockers := domxfer.transfer_out_blockers(d, v_now);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
@@ -572,7 +576,7 @@ BEGIN
 	VALUES (v_name, 'auth_code_issued', v_now, domxfer._auth_code_hash(v_code, v_salt), v_salt, v_now,
 			v_now OPERATOR(pg_catalog.+) domxfer._days((domxfer._policy_for(v_name)).auth_code_lifetime_days))
 	RETURNING * INTO t;
-	UPDATE domxfer.domains dm SET open_transfer_id = t.id WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	PERFORM domxfer._domain_transfer_opened(v_name, t.id);
 	PERFORM domxfer._log_transfer_event(t, NULL,
 		pg_catalog.jsonb_build_object('action', 'requested', 'auth_code_expires_at', t.auth_code_expires_at));
 
@@ -640,7 +644,7 @@ BEGIN
 				  HINT = 'Feed the registry''s message to domxfer.apply_registry_message().';
 	END IF;
 
-	SELECT dm.open_transfer_id INTO v_open FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	v_open := (domxfer._domain_row(v_name)).open_transfer_id;
 	IF v_open IS NULL THEN
 		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
 			USING ERRCODE = 'invalid_password', DETAIL = 'No auth code has been issued for this domain.';
@@ -750,7 +754,7 @@ BEGIN
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = 'The auth code has just been used or replaced.';
 	END IF;
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name FOR UPDATE;
+	d := domxfer._domain_locked(v_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, v_now, t.manual);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
@@ -765,9 +769,7 @@ BEGIN
 		   auth_code_salt = NULL
 	 WHERE tr.id OPERATOR(pg_catalog.=) t.id
 	RETURNING * INTO t;
-	UPDATE domxfer.domains dm
-	   SET status = dm.status OPERATOR(domxfer.+) 'pendingTransfer'::domxfer.domain_status
-	 WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	PERFORM domxfer._domain_transfer_pending(v_name, t.id);
 	PERFORM domxfer._log_transfer_event(t, 'auth_code_issued',
 		pg_catalog.jsonb_build_object('action', 'request_received',
 									  'gaining_registrar', t.gaining_registrar,
@@ -836,7 +838,7 @@ BEGIN
 				  DETAIL = pg_catalog.format('Transfer %s completes or is rejected at its deadline, %s.',
 											 t.id, domxfer._utc_text(t.deadline));
 	END IF;
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name FOR UPDATE;
+	d := domxfer._domain_locked(t.domain_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, v_now, t.manual);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(t.domain_name, v_blockers);
@@ -928,12 +930,12 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Use domxfer.request_transfer_out().';
 	END IF;
-	SELECT dm.open_transfer_id INTO v_open FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	v_open := (domxfer._domain_row(v_name)).open_transfer_id;
 	IF v_open IS NOT NULL THEN
 		PERFORM domxfer._settle_transfer(v_open, v_now);
 	END IF;
 
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name FOR UPDATE;
+	d := domxfer._domain_locked(v_name);
 	v_blockers := pg_catalog.array_remove(domxfer.transfer_out_blockers(d, v_now), 'manual_process_required');
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
@@ -942,7 +944,7 @@ BEGIN
 	INSERT INTO domxfer.transfers (domain_name, state, manual, created_at)
 	VALUES (v_name, 'awaiting_documents', true, v_now)
 	RETURNING * INTO t;
-	UPDATE domxfer.domains dm SET open_transfer_id = t.id WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	PERFORM domxfer._domain_transfer_opened(v_name, t.id);
 	PERFORM domxfer._log_transfer_event(t, NULL, pg_catalog.jsonb_build_object('action', 'manual_requested'));
 	RETURN t.id;
 END
@@ -1008,7 +1010,7 @@ BEGIN
 				  DETAIL = pg_catalog.format('Transfer %s is awaiting documents.', t.id),
 				  HINT = 'Call domxfer.record_documents_received() when the holder''s documents arrive.';
 	END IF;
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name FOR UPDATE;
+	d := domxfer._domain_locked(t.domain_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, v_now, true);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(t.domain_name, v_blockers);

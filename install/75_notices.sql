@@ -296,8 +296,8 @@ BEGIN
 	 -- are not pulled up (OFFSET 0) make them index lookups per event.
 	 CROSS JOIN LATERAL (SELECT tr.* FROM domxfer.transfers tr
 						  WHERE tr.id OPERATOR(pg_catalog.=) e.transfer_id OFFSET 0) t
-	 CROSS JOIN LATERAL (SELECT dm.registrant_email, dm.registrant_email_usable FROM domxfer.domains dm
-						  WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name OFFSET 0) d
+	 CROSS JOIN LATERAL (SELECT dm.registrant_email, dm.registrant_email_usable
+						   FROM domxfer._domain_row(t.domain_name) dm OFFSET 0) d
 	 -- the TLD's policy row, else the default row (as domxfer._policy_for,
 	 -- which as a function would be planned again for every statement)
 	 CROSS JOIN LATERAL (SELECT pl.early_approval, pl.min_days_after_transfer, pl.code_notice_minutes, pl.notice_hours

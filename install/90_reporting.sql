@@ -200,14 +200,17 @@ DECLARE
 	display text;
 	events jsonb;
 BEGIN
-	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
-	SELECT * INTO d FROM domxfer._domains_as_decided(pg_catalog.now()) AS dm
-	 WHERE dm.name OPERATOR(pg_catalog.=) canonical;
-	IF NOT FOUND THEN
+	d := domxfer._domain_row(canonical);
+	IF d.name IS NULL THEN
 		RAISE EXCEPTION 'domain "%" not found', rdap_domain.name
 			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
+				  DETAIL = pg_catalog.format('No row of %s has the name %s.', domxfer._domains_label(),
 											 pg_catalog.quote_literal(canonical));
+	END IF;
+	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
+	IF d.open_transfer_id IS NOT NULL THEN
+		SELECT * INTO d FROM domxfer._domains_as_decided(pg_catalog.now()) AS dm
+		 WHERE dm.name OPERATOR(pg_catalog.=) canonical;
 	END IF;
 
 	events := pg_catalog.jsonb_build_array(

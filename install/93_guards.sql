@@ -174,13 +174,12 @@ CREATE FUNCTION domxfer._domain_by_name(name text) RETURNS domxfer.domains
 $$
 DECLARE
 	v_canonical text := domxfer.normalize_domain(_domain_by_name.name);
-	v_row domxfer.domains;
+	v_row domxfer.domains := domxfer._domain_row(v_canonical);
 BEGIN
-	SELECT * INTO v_row FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) v_canonical;
-	IF NOT FOUND THEN
+	IF v_row.name IS NULL THEN
 		RAISE EXCEPTION 'domain "%" not found', _domain_by_name.name
 			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
+				  DETAIL = pg_catalog.format('No row of %s has the name %s.', domxfer._domains_label(),
 											 pg_catalog.quote_literal(v_canonical));
 	END IF;
 	RETURN v_row;

@@ -10,9 +10,9 @@ cluster_stop "$WORK/data" 2>/dev/null
 rm -rf "${WORK:?}"/*
 # The suites run as the run user, which may not be able to read the checkout.
 cp -r "$TOP/sql" "$TOP/expected" "$TOP/test" "$WORK/"
-# test/t/400_readme_sql.pl runs README.md's SQL against the demo data;
+# test/t/400_readme_sql.pl runs the SQL of README.md and docs/*.md against the demo data;
 # test/t/405_demo_script.pl checks scripts/demo.sh's messages
-cp -r "$TOP/README.md" "$TOP/demo" "$TOP/scripts" "$WORK/"
+cp -r "$TOP/README.md" "$TOP/docs" "$TOP/demo" "$TOP/scripts" "$WORK/"
 [ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK"
 
 # DOMXFER_TEST_PORT: the throwaway server's port (several checkouts on one

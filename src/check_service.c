@@ -2,6 +2,9 @@
  * check_service.c
  *	  The resident auth-code check service, and domxfer.auth_check_status().
  *
+ * Floor: server C above side_transaction.h (it runs side_run_queries),
+ * actor.h and domxfer.h; only init.c uses it.
+ *
  * A check or a decision that must commit apart from its caller used to cost
  * a dynamic background worker per call (a process start, ~34 ms, and a free
  * max_worker_processes slot). When domxfer is preloaded, a pool of

@@ -3,6 +3,9 @@
  *	  SQL-callable domain-name functions: thin wrappers around the pure C
  *	  checks of domain_name_check.c.
  *
+ * Floor: server C above domain_name_check.h; nothing of ours uses it (SQL
+ * calls it).
+ *
  * The checks work on UTF-8; in a database with another encoding the
  * argument is converted to UTF-8 first and the result back.
  */

@@ -1,6 +1,9 @@
 /*
  * domxfer.h
  *	  Module-wide declarations: settings and per-concern init helpers.
+ *
+ * Floor: the lowest: settings and flags only (defined in settings.c and
+ * domxfer.c); any pair may use it.
  */
 #ifndef DOMXFER_H
 #define DOMXFER_H

@@ -2,6 +2,9 @@
  * epp_notice.c
  *	  Reads EPP transfer notices with libxml2 (see epp_notice.h).
  *
+ * Floor: plain C with libxml2, the lowest (no PostgreSQL header; fuzzed
+ * outside the server); used by registry_message.c.
+ *
  * Recognising a notice (the choices SPEC §8 leaves open):
  *	- the root element is <epp> in any namespace (registries such as NASK
  *	  use their own EPP namespace), with a <response> child in the root's

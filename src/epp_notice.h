@@ -3,6 +3,9 @@
  *	  Pure C reading of EPP transfer notices (RFC 5730 §2.9.2.3 poll and
  *	  responses, RFC 5731 §3.2.4 <trnData>) with libxml2.
  *
+ * Floor: plain C with libxml2, the lowest (no PostgreSQL header; fuzzed
+ * outside the server); used by registry_message.c.
+ *
  * No PostgreSQL headers, no palloc, no error reporting: bytes go in, an
  * EppNotice with the fields (malloc'd, freed by epp_notice_free) or the kind
  * of failure comes out, so the reader can be fuzzed outside the server.

@@ -4,6 +4,9 @@
  *	  wrapper around the pure C reader of epp_notice.c plus the project's
  *	  one strict domain-name check (domain_name_check.c).
  *
+ * Floor: server C, a top, above epp_notice.h and domain_name_check.h;
+ * nothing of ours uses it (SQL calls it).
+ *
  * It never raises for the message's content: what is wrong with it comes
  * back as a kind, an SQLSTATE and an error text, for
  * domxfer.apply_registry_message() to store and answer 'invalid'.

@@ -1,6 +1,9 @@
 /*
  * settings.c
  *	  The domxfer.* configuration parameters.
+ *
+ * Floor: server C above domxfer.h (the settings it defines) and client_id.h
+ * (the check hook of domxfer.registrar_id); init.c calls it.
  */
 #include "postgres.h"
 

@@ -3,6 +3,8 @@
  *	  The background worker that decides pending transfers at their deadline,
  *	  and domxfer.worker_status() which reports what it is doing.
  *
+ * Floor: server C above domxfer.h; used by deadline_signal.c and init.c.
+ *
  * The worker only schedules: which transfers are due and what their outcome
  * is are decided by the SQL functions domxfer._decide_due_batch() (a whole
  * batch, set-based), domxfer._due_transfer_ids() with

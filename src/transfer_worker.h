@@ -1,6 +1,8 @@
 /*
  * transfer_worker.h
  *	  The background worker that decides pending transfers at their deadline.
+ *
+ * Floor: server C above domxfer.h; used by deadline_signal.c and init.c.
  */
 #ifndef TRANSFER_WORKER_H
 #define TRANSFER_WORKER_H

@@ -383,12 +383,29 @@ SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 da
 					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test']) AS n;
 -- registry notices apply only to a registry-managed TLD (SPEC §8)
 INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
+-- a registrar's own table (SPEC §10), owned by the admin who attaches it
+CREATE SCHEMA sec_src AUTHORIZATION domxfer_admin;
+CREATE TABLE sec_src.domains (name text PRIMARY KEY, sponsoring_registrar text NOT NULL,
+	registered_at timestamptz NOT NULL, expires_at timestamptz NOT NULL, registrant_email text,
+	balance numeric NOT NULL DEFAULT 0);
+ALTER TABLE sec_src.domains OWNER TO domxfer_admin;
+INSERT INTO sec_src.domains VALUES ('sec-own.example', 'tap-registrar', now() - interval '400 days',
+	now() + interval '400 days', 'holder@example.org', 0);
 });
 
 # Everything below runs as domxfer_app (or domxfer_admin) with public first
 # in search_path. Only literals and schema-qualified calls: the test's own
 # SQL must not resolve names through public either.
 my $app_session = q{
+-- the admin attaches its own table and detaches it again (SPEC §10)
+SET ROLE domxfer_admin;
+SET search_path = public, pg_catalog;
+SELECT domxfer.attach_domains('sec_src.domains', '{"unpaid": "balance > 0"}');
+SELECT domxfer.transfer_out_blockers(d) IS NOT NULL FROM sec_src.domains d;
+SELECT domxfer.transfer_out_blockers('SEC-Own.example');
+SELECT count(*) FROM domxfer.eligibility;
+SELECT domxfer.detach_domains();
+RESET ROLE;
 SET ROLE domxfer_app;
 SET search_path = public, pg_catalog;
 SELECT transfer_id AS approve_id, auth_code AS approve_code
