@@ -72,7 +72,7 @@ BEGIN
 END $$;
 });
 is($node->safe_psql($db, q{SELECT string_agg(state::text, ',' ORDER BY domain_name) FROM domxfer.transfers}),
-	'pending,pending', 'two transfers pending on the registrar''s rows');
+	'pending,pending', "two transfers pending on the registrar's rows");
 
 # the guard: the application cannot move or delete a domain during its transfer
 my ($ret, $out, $err) = $node->psql($db,
@@ -88,20 +88,20 @@ $node->safe_psql($db, q{UPDATE registry.domain SET current_sponsor_registrar_id 
 # the worker decides w1 at its deadline and writes the registrar's columns
 my $deadline = make_due_in($node, $db, 'w1', 3);
 ok(wait_until($node, $db, q{SELECT state <> 'pending' FROM domxfer.transfers WHERE domain_name = 'w1.example'}),
-	'the worker decided the transfer on the registrar''s table');
+	"the worker decided the transfer on the registrar's table");
 is($node->safe_psql($db, qq{
 SELECT t.state || '|' || (t.decided_at = t.deadline) || '|' || (t.deadline = '$deadline') || '|'
 	   || d.current_sponsor_registrar_id || '|' || (d.last_transfer_time = t.deadline AT TIME ZONE 'UTC')
   FROM domxfer.transfers t JOIN registry.domain d ON d.domain_name = t.domain_name
  WHERE t.domain_name = 'w1.example'}),
 	'completed|true|true|gaining-reg|true',
-	'completed as of its deadline; the registrar''s sponsor and last-transfer columns written');
+	"completed as of its deadline; the registrar's sponsor and last-transfer columns written");
 is($node->safe_psql($db, q{SELECT actor FROM domxfer.transfer_events e JOIN domxfer.transfers t ON t.id = e.transfer_id
 	WHERE t.domain_name = 'w1.example' AND e.to_state = 'completed'}), 'worker', 'by the worker');
 is($node->safe_psql($db, q{SELECT string_agg(kind || ':' || recipient, ',' ORDER BY id) FROM domxfer.notices n
 	JOIN domxfer.transfers t ON t.id = n.transfer_id WHERE t.domain_name = 'w1.example'}),
 	'auth_code_issued:holder@example.org,transfer_requested:holder@example.org,transfer_completed:holder@example.org',
-	'the notices went to the e-mail in the registrar''s contacts table');
+	"the notices went to the e-mail in the registrar's contacts table");
 is($node->safe_psql($db, q{SELECT eligible_now || '|' || blockers_text FROM domxfer.eligibility WHERE name = 'w2.example'}),
 	'false|transfer_pending', 'the open transfer shows in the report');
 

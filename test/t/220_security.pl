@@ -380,7 +380,7 @@ SELECT pg_stat_reset();
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org'
   FROM unnest(ARRAY['sec-approve.example', 'sec-cancel.example', 'sec-due.example', 'sec-brute.example',
-					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test']) AS n;
+					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test', 'sec-spare.example']) AS n;
 -- registry notices apply only to a registry-managed TLD (SPEC §8)
 INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
 -- a registrar's own table (SPEC §10), owned by the admin who attaches it
@@ -479,6 +479,8 @@ UPDATE domxfer.tld_policy SET early_approval = true WHERE tld OPERATOR(pg_catalo
 INSERT INTO domxfer.tld_policy (tld, shipped, min_days_after_registration) VALUES ('hk', true, 60);
 INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-01', '*', 'New Year');
 DELETE FROM domxfer.holidays WHERE tld OPERATOR(pg_catalog.=) '*';
+-- a domain without transfers may go (the trigger that keeps those with transfers runs)
+DELETE FROM domxfer.domains WHERE name OPERATOR(pg_catalog.=) 'sec-spare.example';
 -- the registry link 0.3.0: an unusable message is stored and listed; the
 -- admin closes the discrepancy (SPEC §8)
 SELECT result FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response>');
