@@ -22,6 +22,7 @@ fi
 PACKAGES=(
 	"postgresql-$V" "postgresql-server-dev-$V" "postgresql-client-$V"
 	libicu-dev libxml2-dev pkg-config
+	libxml2-utils
 	"postgresql-$V-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	"postgresql-$V-cron"

@@ -617,14 +617,34 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._next_registry_check_at(timestamp with time zone)', $c$SELECT domxfer._next_registry_check_at('-infinity')$c$, NULL, '00000', 'internal'),
 ('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now())$c$, NULL, '00000', 'internal: nothing known, not ours'),
 ('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now())$c$, 'domxfer_app', '42501', 'internal'),
-('domxfer._registry_command_xml(domxfer.registry_commands)', $c$SELECT domxfer._registry_command_xml(NULL::domxfer.registry_commands)$c$, NULL, '00000', 'internal, STRICT');
+('domxfer._registry_command_xml(domxfer.registry_commands)', $c$SELECT domxfer._registry_command_xml(NULL::domxfer.registry_commands)$c$, NULL, '00000', 'internal, STRICT'),
+-- 0.3.0 (issue 17): zone-less dates, discrepancies an operator closes
+('domxfer._registry_time_has_zone(text)', $c$SELECT domxfer._registry_time_has_zone(NULL)$c$, NULL, '00000', 'internal: NULL has nothing to assume'),
+('domxfer._registry_time_has_zone(text)', $c$SELECT domxfer._registry_time_has_zone('2026-01-01T00:00:00')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time('2026-01-01T00:00:00', 'Mars/Olympus')$c$, NULL, '22023', 'internal: an unknown zone (the column''s check keeps it out)'),
+('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time('2026-01-01T00:00:00Z', NULL)$c$, NULL, '00000', 'internal: a date with its zone needs none'),
+('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time(NULL, 'UTC')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._tld_policy_registry_policy()', $c$SELECT domxfer._tld_policy_registry_policy()$c$, NULL, '0A000', 'trigger function called directly'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy(NULL, 1, 'why')$c$, 'domxfer_admin', '22004', 'NULL kind'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, NULL)$c$, 'domxfer_admin', '22004', 'NULL note: why is required'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, E' \t\n')$c$, 'domxfer_admin', '22023', 'a blank note'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, repeat('x', 1001))$c$, 'domxfer_admin', '22023', 'a note over 1000 characters'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy(repeat('k', 100000), 1, 'why')$c$, 'domxfer_admin', '22023', 'an unknown kind, 100,000 characters'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', -9223372036854775808, 'why')$c$, 'domxfer_admin', 'P0002', 'no such discrepancy'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, 'why')$c$, 'domxfer_app', '42501', 'the EPP client cannot close discrepancies'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, 'why')$c$, 'bad_input_nobody', '42501', 'no privilege');
 INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'applied')$c$, 'domxfer_app', '42501', 'the application writes messages only through apply_registry_message'),
 ('domxfer.registry_messages', $c$SELECT content_hash FROM domxfer.registry_messages$c$, 'domxfer_reader', '42501', 'the reader sees messages, not their hashes'),
 ('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'maybe')$c$, NULL, '23514', 'not a result'),
 ('domxfer.registry_commands', $c$UPDATE domxfer.registry_commands SET state = 'done'$c$, 'domxfer_app', '42501', 'commands change only through the command functions'),
 ('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'domxfer_reader', '00000', 'the reader sees discrepancies'),
-('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'bad_input_nobody', '42501', 'the views need domxfer_reader');
+('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'bad_input_nobody', '42501', 'the views need domxfer_reader'),
+('domxfer.registry_discrepancy_acks', $c$INSERT INTO domxfer.registry_discrepancy_acks (kind, discrepancy_id, acknowledged_by, note) VALUES ('invalid_message', 1, 'me', 'why')$c$, 'domxfer_admin', '42501', 'acknowledgements are written only by acknowledge_registry_discrepancy'),
+('domxfer.registry_discrepancy_acks', $c$INSERT INTO domxfer.registry_discrepancy_acks (kind, discrepancy_id, acknowledged_by, note) VALUES ('bogus', 1, 'me', 'why')$c$, NULL, '23514', 'not a kind'),
+('domxfer.registry_discrepancy_acks', $c$SELECT * FROM domxfer.registry_discrepancy_acks$c$, 'domxfer_reader', '00000', 'the reader sees who closed what and why'),
+('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET registry_time_zone = 'Mars/Olympus'$c$, NULL, '23514', 'registry_time_zone: not a zone'),
+('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET registry_time_zone = NULL$c$, NULL, '23502', 'registry_time_zone: NULL');
 
 -- registrar identifiers (SPEC §1b): EPP client identifiers, one check
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES

@@ -485,6 +485,11 @@ INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-01', '*', 'New Ye
 DELETE FROM domxfer.holidays WHERE tld OPERATOR(pg_catalog.=) '*';
 -- a domain without transfers may go (the trigger that keeps those with transfers runs)
 DELETE FROM domxfer.domains WHERE name OPERATOR(pg_catalog.=) 'sec-spare.example';
+-- the registry link 0.3.0: an unusable message is stored and listed; the
+-- admin closes the discrepancy (SPEC §8)
+SELECT result FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response>');
+SELECT domxfer.acknowledge_registry_discrepancy(d.kind, d.discrepancy_id, 'hostile session: seen') IS NOT NULL
+  FROM domxfer.registry_discrepancies d WHERE d.kind OPERATOR(pg_catalog.=) 'invalid_message';
 };
 ($ret, $out, $err) = try_psql('hostile', $app_session);
 is($ret, 0, 'the application session with public first in search_path ran without errors')
