@@ -363,7 +363,7 @@ BEGIN
 		 ORDER BY tr.deadline, tr.id
 	LOOP
 		BEGIN
-			SELECT * INTO d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+			d := domxfer._domain_row(t.domain_name);
 			v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
 			IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 				-- lock and look again: the registry's outcome may have come meanwhile
@@ -448,8 +448,8 @@ BEGIN
 	END IF;
 
 	SELECT dm.open_transfer_id, dm.sponsoring_registrar INTO v_open, v_sponsor
-	  FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) m.domain_name;
-	IF NOT FOUND THEN
+	  FROM domxfer._domain_row(m.domain_name) dm;
+	IF v_sponsor IS NULL THEN
 		result := 'not_ours';
 		RETURN;
 	END IF;
@@ -619,10 +619,7 @@ BEGIN
 			 WHERE tr.id OPERATOR(pg_catalog.=) t.id
 			RETURNING * INTO t;
 		END IF;
-		UPDATE domxfer.domains dm
-		   SET status = dm.status OPERATOR(domxfer.+) 'pendingTransfer'::domxfer.domain_status,
-			   open_transfer_id = t.id
-		 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+		PERFORM domxfer._domain_transfer_pending(t.domain_name, t.id);
 		PERFORM domxfer._log_transfer_event(t, v_from, v_detail);
 		IF v_requeue THEN
 			v_command := domxfer._queue_registry_command(t, 'reject', '{holder_cancelled}');
@@ -652,11 +649,7 @@ BEGIN
 				ARRAY[v_reason], true)
 		RETURNING * INTO t;
 		IF v_outcome OPERATOR(pg_catalog.=) 'completed' THEN
-			UPDATE domxfer.domains dm
-			   SET sponsoring_registrar = t.gaining_registrar,
-				   last_transferred_at = t.decided_at,
-				   status = dm.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status
-			 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+			PERFORM domxfer._domain_transfer_ended(t.domain_name, t.id, false, t.gaining_registrar, t.decided_at);
 		END IF;
 		PERFORM domxfer._log_transfer_event(t, NULL,
 			v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
