@@ -2,6 +2,8 @@
  * pg_compat.h: what differs between the PostgreSQL major versions domxfer
  * builds on (15 to 18), in one place, so the rest of src/ is written once.
  * Include it right after postgres.h.
+ *
+ * Floor: the lowest; PostgreSQL's own headers only.
  */
 #ifndef DOMXFER_PG_COMPAT_H
 #define DOMXFER_PG_COMPAT_H
