@@ -34,8 +34,14 @@ PG_CPPFLAGS  = -Isrc $(ICU_CFLAGS) $(XML2_CFLAGS)
 PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 SHLIB_LINK   = $(ICU_LIBS) $(XML2_LIBS)
 
+# our own installcheck (below), not PGXS's
+NO_INSTALLCHECK = 1
 EXTRA_CLEAN  = $(DATA_built) results regression.diffs regression.out tmp_check output_iso
 
+# PG_VERSION=NN picks Debian's PostgreSQL NN when several are installed.
+ifneq ($(PG_VERSION),)
+PG_CONFIG   ?= /usr/lib/postgresql/$(PG_VERSION)/bin/pg_config
+endif
 PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
@@ -72,7 +78,7 @@ dist:
 	git archive --format=zip --prefix=$(DIST_NAME)/ --output=$(DIST_NAME).zip HEAD
 	@echo "$(DIST_NAME).zip"
 
-.PHONY: deps test demo demo-stop bench loadtest fuzz test-asan
+.PHONY: deps test demo demo-stop bench loadtest fuzz test-asan test-versions deb test-deb installcheck
 
 # Debian packages the build, the tests and the demo need.
 deps:
@@ -83,6 +89,31 @@ test: deps
 	$(MAKE) all
 	scripts/install-extension.sh
 	scripts/run-tests.sh
+
+# The suites on the PostgreSQL of other Debian releases, each in a Debian
+# root of its own (cached in /var/cache/domxfer-roots; needs root):
+# TEST_VERSIONS="trixie testing" (17 and 18) by default; DOMXFER_SUITES
+# picks suites as for make test. One result line per version.
+TEST_VERSIONS ?= trixie testing
+test-versions:
+	scripts/test-versions.sh $(TEST_VERSIONS)
+
+# Debian packages postgresql-NN-domxfer (pg_buildext) into debs/, for the
+# PostgreSQL versions this machine's Debian supports.
+deb:
+	scripts/install-deps.sh deb
+	scripts/make-deb.sh
+
+# Each package built in its Debian release's root, installed with apt on a
+# fresh root and tested there (regression suite); needs root.
+TEST_DEB_VERSIONS ?= bookworm trixie testing
+test-deb:
+	scripts/test-deb.sh $(TEST_DEB_VERSIONS)
+
+# The regression suite against the installed extension (e.g. from the
+# package), on a throwaway server with domxfer preloaded.
+installcheck:
+	DOMXFER_SUITES="$${DOMXFER_SUITES:-regress}" scripts/run-tests.sh
 
 # A throwaway server with demo data in .demo/ (stop it with make demo-stop).
 # The build's output is shown only when it fails.

@@ -140,9 +140,10 @@ CREATE FUNCTION domxfer.transfer_out_reason_codes()
 		'transfer_pending', 'deletion_pending', 'unpaid', 'legal_proceedings',
 		'holder_disputed', 'too_soon_after_late_renewal', 'contacts_incomplete',
 		'registrant_email_invalid', 'manual_process_required',
-		'too_soon_after_registrant_change', 'operation_pending']::text[];
+		'too_soon_after_registrant_change', 'operation_pending',
+		'status_unreadable']::text[];
 COMMENT ON FUNCTION domxfer.transfer_out_reason_codes() IS
-	'Every transfer-out rule reason code (text[]), in the order of the rules table (R1 to R11; R10 and R11 after R9 so the bits of 0.1.0 keep their meaning); domxfer.reason_codes has their meanings';
+	'Every transfer-out rule reason code (text[]), in the order of the rules table (R1 to R11; R10 and R11 after R9 so the bits of 0.1.0 keep their meaning; then status_unreadable, SPEC §10); domxfer.reason_codes has their meanings';
 
 CREATE FUNCTION domxfer.transfer_out_eligible(name text, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS boolean
@@ -151,21 +152,15 @@ CREATE FUNCTION domxfer.transfer_out_eligible(name text, at timestamptz DEFAULT 
 $$
 DECLARE
 	canonical text := domxfer.normalize_domain(transfer_out_eligible.name);
-	eligible boolean;
+	d domxfer.domains := domxfer._domain_row(canonical);
 BEGIN
+	IF d.name IS NULL THEN
+		PERFORM domxfer._raise_unknown_domain(transfer_out_eligible.name, canonical);
+	END IF;
 	-- as every reader shows the domain: a transfer past its deadline is
 	-- decided even before its decision is written (issue 18, fault 7)
-	SELECT domxfer.transfer_out_eligible(d, transfer_out_eligible.at) INTO eligible
-	  FROM domxfer._domains_as_decided(pg_catalog.now()) AS d
-	 WHERE d.name OPERATOR(pg_catalog.=) canonical;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'domain "%" not found', transfer_out_eligible.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
-											  pg_catalog.quote_literal(canonical));
-	END IF;
-	RETURN eligible;
+	RETURN domxfer.transfer_out_eligible(domxfer._domain_as_decided(d, pg_catalog.now()), transfer_out_eligible.at);
 END
 $$;
 COMMENT ON FUNCTION domxfer.transfer_out_eligible(text, timestamptz) IS
-	'True when the domain of this name (any spelling: Unicode, upper case, trailing dot) may be transferred out at the instant at; an unknown name raises SQLSTATE P0002';
+	'True when the domain of this name (any spelling: Unicode, upper case, trailing dot) may be transferred out at the instant at; an unknown name raises SQLSTATE P0002; NULL for a NULL argument (STRICT, as every function that answers a question; the lifecycle functions, which act, raise 22004)';

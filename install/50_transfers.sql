@@ -14,7 +14,9 @@ COMMENT ON TYPE domxfer.transfer_state IS 'State of a transfer-out: awaiting_doc
 
 CREATE TABLE domxfer.transfers (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	domain_name text NOT NULL REFERENCES domxfer.domains (name),
+	-- no foreign key: the domain may live in the registrar's own table (SPEC
+	-- §10); the lifecycle opens transfers only for domains it has read
+	domain_name text NOT NULL,
 	state domxfer.transfer_state NOT NULL,
 	manual boolean NOT NULL DEFAULT false,
 	gaining_registrar text
@@ -123,7 +125,8 @@ DECLARE
 BEGIN
 	-- the row as it is at commit, not as this (possibly superseded) event saw it
 	SELECT t.state INTO v_state FROM domxfer.transfers t WHERE t.id OPERATOR(pg_catalog.=) NEW.id;
-	IF NOT FOUND THEN
+	-- an attached source keeps no link: the open transfer is domxfer's own record
+	IF NOT FOUND OR domxfer._source_attached() THEN
 		RETURN NULL;
 	END IF;
 	SELECT d.open_transfer_id INTO v_linked FROM domxfer.domains d

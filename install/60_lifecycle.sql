@@ -75,16 +75,14 @@ BEGIN
 		RAISE EXCEPTION 'domain name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	v_name := domxfer.normalize_domain(name);
-	IF NOT EXISTS (SELECT FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) v_name) THEN
-		RAISE EXCEPTION 'domain "%" is not registered here', name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %L.', v_name);
+	IF (domxfer._domain_row(v_name)).name IS NULL THEN
+		PERFORM domxfer._raise_unknown_domain(name, v_name);
 	END IF;
 	RETURN v_name;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._known_domain(text) IS 'Internal: the canonical name of a domain in domxfer.domains (any spelling accepted); P0002 if unknown';
+COMMENT ON FUNCTION domxfer._known_domain(text) IS 'Internal: the canonical name of a domain in domxfer.domains or the attached source (any spelling accepted); P0002 if unknown';
 
 CREATE FUNCTION domxfer._raise_not_eligible(domain_name text, blockers text[])
 RETURNS void
@@ -93,12 +91,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF 'manual_process_required' OPERATOR(pg_catalog.=) ANY (blockers) THEN
-		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', ')),
 				  HINT = 'This TLD needs the document-based process: use domxfer.open_manual_transfer().';
 	END IF;
-	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 		USING ERRCODE = 'object_not_in_prerequisite_state',
 			  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', '));
 END
@@ -134,12 +132,14 @@ AS $$
 BEGIN
 	INSERT INTO domxfer.transfer_events (transfer_id, from_state, to_state, actor, detail)
 	VALUES (t.id, from_state, t.state, domxfer._actor(), detail);
-	PERFORM pg_catalog.pg_notify('domxfer_transfer',
-		pg_catalog.jsonb_build_object('transfer_id', t.id, 'domain', t.domain_name, 'state', t.state)::text);
+	IF domxfer._transfer_doorbell() THEN
+		PERFORM pg_catalog.pg_notify('domxfer_transfer',
+			pg_catalog.jsonb_build_object('transfer_id', t.id, 'domain', t.domain_name, 'state', t.state)::text);
+	END IF;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._log_transfer_event(domxfer.transfers, domxfer.transfer_state, jsonb) IS 'Internal: writes the audit event of a change and sends NOTIFY domxfer_transfer with {"transfer_id", "domain", "state"}';
+COMMENT ON FUNCTION domxfer._log_transfer_event(domxfer.transfers, domxfer.transfer_state, jsonb) IS 'Internal: writes the audit event of a change and wakes listeners: NOTIFY domxfer_transfer with {"transfer_id", "domain", "state"} when domxfer.notify is each, else the coalesced doorbell at commit (domxfer._transfer_doorbell)';
 
 CREATE FUNCTION domxfer._finish_transfer(t domxfer.transfers, new_state domxfer.transfer_state,
 										 decided_at timestamptz, outcome_reason text[], note text)
@@ -160,22 +160,9 @@ BEGIN
 	 WHERE tr.id OPERATOR(pg_catalog.=) t.id
 	RETURNING * INTO v_done;
 
-	IF new_state OPERATOR(pg_catalog.=) 'completed' THEN
-		UPDATE domxfer.domains d
-		   SET sponsoring_registrar = v_done.gaining_registrar,
-			   last_transferred_at = v_done.decided_at,
-			   status = d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status,
-			   open_transfer_id = NULL
-		 WHERE d.name OPERATOR(pg_catalog.=) v_done.domain_name;
-	ELSE
-		UPDATE domxfer.domains d
-		   SET status = CASE WHEN t.state OPERATOR(pg_catalog.=) 'pending'
-							 THEN d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status
-							 ELSE d.status END,
-			   open_transfer_id = NULL
-		 WHERE d.name OPERATOR(pg_catalog.=) v_done.domain_name
-		   AND d.open_transfer_id OPERATOR(pg_catalog.=) v_done.id;
-	END IF;
+	PERFORM domxfer._domain_transfer_ended(v_done.domain_name, v_done.id,
+		t.state OPERATOR(pg_catalog.=) 'pending', v_done.gaining_registrar,
+		CASE WHEN new_state OPERATOR(pg_catalog.=) 'completed' THEN v_done.decided_at END);
 
 	PERFORM domxfer._log_transfer_event(v_done, t.state,
 		pg_catalog.jsonb_build_object('outcome_reason', v_done.outcome_reason,
@@ -244,9 +231,7 @@ BEGIN
 	-- pending: eligible at the deadline (not now) completes, else it is rejected
 	-- (NO KEY UPDATE, as the update below takes: an application's KEY SHARE,
 	-- e.g. from a row that references the domain, does not stop it)
-	SELECT * INTO STRICT d FROM domxfer.domains dm
-	 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name
-	   FOR NO KEY UPDATE;
+	d := domxfer._domain_locked(t.domain_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.=) 0 THEN
 		PERFORM domxfer._finish_transfer(t, 'completed', t.deadline, '{auto_approved}', NULL);
@@ -261,21 +246,38 @@ COMMENT ON FUNCTION domxfer._decide_due_transfer(bigint, timestamptz) IS 'Intern
 
 CREATE FUNCTION domxfer._due_transfer_ids(at timestamptz, max_rows integer)
 RETURNS SETOF bigint
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	IF domxfer._source_attached() THEN
+		-- a registrar's own table: its row is locked by the decision itself
+		-- (_decide_due_batch skips one an application holds)
+		RETURN QUERY
+		SELECT t.id
+		  FROM domxfer.transfers t
+		 WHERE t.due_at OPERATOR(pg_catalog.<=) _due_transfer_ids.at
+		   AND NOT t.registry_managed
+		   AND NOT domxfer._restore_in_progress()
+		 ORDER BY t.due_at, t.id
+		 LIMIT max_rows
+		   FOR UPDATE OF t SKIP LOCKED;
+		RETURN;
+	END IF;
 	-- the domain is locked too, skipping it if an application holds it: the
 	-- decision updates it, and waiting there would stall every other transfer
+	RETURN QUERY
 	SELECT t.id
 	  FROM domxfer.transfers t
 	  JOIN domxfer.domains d ON d.name OPERATOR(pg_catalog.=) t.domain_name
-	 WHERE t.due_at OPERATOR(pg_catalog.<=) at
+	 WHERE t.due_at OPERATOR(pg_catalog.<=) _due_transfer_ids.at
 	   AND NOT t.registry_managed
 	   AND NOT domxfer._restore_in_progress()
 	 ORDER BY t.due_at, t.id
 	 LIMIT max_rows
 	   FOR UPDATE OF t SKIP LOCKED
-	   FOR NO KEY UPDATE OF d SKIP LOCKED
+	   FOR NO KEY UPDATE OF d SKIP LOCKED;
+END
 $$;
 
 COMMENT ON FUNCTION domxfer._due_transfer_ids(timestamptz, integer) IS 'Internal (worker contract): locks and returns up to max_rows open transfers due at "at", earliest due first, with their domains, skipping transfers whose transfer or domain row another session holds (they are retried by a later pass) and returning none while a dump is being restored into the database';
@@ -295,7 +297,36 @@ DECLARE
 	v_decided integer;
 	v_ids bigint[];
 	v_names text[];
+	v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
+	-- a registrar's own table: one decision at a time, each reading its
+	-- domain through the map as the role that attached it
+	IF domxfer._source_attached() THEN
+		v_decided := 0;
+		FOR v_ids IN
+			SELECT ARRAY[t.id] FROM domxfer.transfers t
+			 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
+			   AND NOT t.registry_managed
+			   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
+			   AND NOT domxfer._restore_in_progress()
+			 ORDER BY t.due_at, t.id
+			 LIMIT max_rows
+			   FOR UPDATE OF t SKIP LOCKED
+		LOOP
+			BEGIN
+				-- a registrar row an application holds is skipped, never
+				-- waited for: a later pass decides it (as of its deadline)
+				PERFORM pg_catalog.set_config('lock_timeout', '1ms', true);
+				IF domxfer._decide_due_transfer(v_ids[1], at) THEN
+					v_decided := v_decided OPERATOR(pg_catalog.+) 1;
+				END IF;
+				PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
+			EXCEPTION WHEN lock_not_available THEN
+				NULL;
+			END;
+		END LOOP;
+		RETURN v_decided;
+	END IF;
 	PERFORM pg_catalog.set_config('domxfer.batch_checks_links', 'on', true);
 	WITH due AS (
 		-- a pending transfer's domain is judged as it is at the deadline,
@@ -360,9 +391,10 @@ BEGIN
 			   pg_catalog.jsonb_build_object('outcome_reason', x.outcome_reason, 'decided_at', x.decided_at)
 		  FROM decided x
 	)
-	SELECT pg_catalog.count(pg_catalog.pg_notify('domxfer_transfer',
+	-- every row counted; NOTIFY per row only when domxfer.notify is each
+	SELECT pg_catalog.count(CASE WHEN domxfer._transfer_doorbell() THEN pg_catalog.pg_notify('domxfer_transfer',
 			   pg_catalog.jsonb_build_object('transfer_id', x.id, 'domain', x.domain_name,
-											 'state', x.state)::text) IS NULL),
+											 'state', x.state)::text) END IS NULL),
 		   pg_catalog.array_agg(x.id), pg_catalog.array_agg(x.domain_name)
 	  INTO v_decided, v_ids, v_names
 	  FROM decided x;
@@ -562,13 +594,13 @@ DECLARE
 	v_code text;
 	v_salt bytea;
 BEGIN
-	SELECT dm.open_transfer_id INTO v_open FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	v_open := (domxfer._domain_row(v_name)).open_transfer_id;
 	IF v_open IS NOT NULL THEN
 		PERFORM domxfer._settle_transfer(v_open, v_now);
 	END IF;
 
 	-- a concurrent request waits here and then sees this one's open transfer
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name FOR UPDATE;
+	d := domxfer._domain_locked(v_name);
 	v_blockers := domxfer.transfer_out_blockers(d, v_now);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
@@ -581,7 +613,7 @@ BEGIN
 	VALUES (v_name, 'auth_code_issued', v_now, domxfer._auth_code_hash(v_code, v_salt), v_salt, v_now,
 			v_now OPERATOR(pg_catalog.+) domxfer._days((domxfer._policy_for(v_name)).auth_code_lifetime_days))
 	RETURNING * INTO t;
-	UPDATE domxfer.domains dm SET open_transfer_id = t.id WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	PERFORM domxfer._domain_transfer_opened(v_name, t.id);
 	PERFORM domxfer._log_transfer_event(t, NULL,
 		pg_catalog.jsonb_build_object('action', 'requested', 'auth_code_expires_at', t.auth_code_expires_at));
 
@@ -649,15 +681,15 @@ BEGIN
 				  HINT = 'Feed the registry''s message to domxfer.apply_registry_message().';
 	END IF;
 
-	SELECT dm.open_transfer_id INTO v_open FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	v_open := (domxfer._domain_row(v_name)).open_transfer_id;
 	IF v_open IS NULL THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password', DETAIL = 'No auth code has been issued for this domain.';
 	END IF;
 
 	t := domxfer._settle_transfer(v_open, v_now);
 	IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued' THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = CASE t.state
 					WHEN 'expired' THEN pg_catalog.format('The auth code expired at %s.', domxfer._utc_text(t.decided_at))
@@ -666,7 +698,7 @@ BEGIN
 					ELSE pg_catalog.format('The transfer was %s.', t.state) END;
 	END IF;
 	IF t.auth_code_hash IS NULL THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = 'The auth code was revoked after 5 failed attempts.',
 				  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
@@ -702,7 +734,7 @@ BEGIN
 	   AND tr.auth_code_salt OPERATOR(pg_catalog.=) v_salt;
 	IF v_own THEN
 		IF NOT domxfer._auth_code_matches(auth_code, v_salt, t.auth_code_hash) THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code is wrong. It was issued in this same transaction, so the attempt is not counted.';
 		END IF;
@@ -724,7 +756,7 @@ BEGIN
 		IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued'
 		   OR t.auth_code_salt IS DISTINCT FROM v_salt THEN
 			-- nothing compared: the code presented is not current any more
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code has just been used, replaced or revoked, or its transfer has just ended.';
 		END IF;
@@ -735,18 +767,18 @@ BEGIN
 		-- comparing, so the right and a wrong code get the same error.
 		v_count := domxfer._check_auth_code_in_side_transaction(t.id, v_salt, auth_code, v_now);
 		IF v_count IS NULL THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code has just been used or replaced.';
 		END IF;
 		IF v_count OPERATOR(pg_catalog.>=) 5 THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password',
 					  DETAIL = 'The auth code is wrong. After 5 failed attempts the code has been revoked.',
 					  HINT = pg_catalog.format('Issue a new code with domxfer.reissue_auth_code(%s).', t.id);
 		END IF;
 		IF v_count OPERATOR(pg_catalog.>) 0 THEN
-			RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+			RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 				USING ERRCODE = 'invalid_password', DETAIL = 'The auth code is wrong.';
 		END IF;
 	END IF;
@@ -755,11 +787,11 @@ BEGIN
 	t := domxfer._lock_transfer(t.id, v_now);
 	IF t.state OPERATOR(pg_catalog.<>) 'auth_code_issued'
 	   OR t.auth_code_salt IS DISTINCT FROM v_salt THEN
-		RAISE EXCEPTION 'invalid auth code for domain "%"', v_name
+		RAISE EXCEPTION 'invalid auth code for domain "%"', domxfer._shown_name(v_name)
 			USING ERRCODE = 'invalid_password',
 				  DETAIL = 'The auth code has just been used or replaced.';
 	END IF;
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name FOR UPDATE;
+	d := domxfer._domain_locked(v_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, v_now, t.manual);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
@@ -774,9 +806,7 @@ BEGIN
 		   auth_code_salt = NULL
 	 WHERE tr.id OPERATOR(pg_catalog.=) t.id
 	RETURNING * INTO t;
-	UPDATE domxfer.domains dm
-	   SET status = dm.status OPERATOR(domxfer.+) 'pendingTransfer'::domxfer.domain_status
-	 WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	PERFORM domxfer._domain_transfer_pending(v_name, t.id);
 	PERFORM domxfer._log_transfer_event(t, 'auth_code_issued',
 		pg_catalog.jsonb_build_object('action', 'request_received',
 									  'gaining_registrar', t.gaining_registrar,
@@ -796,13 +826,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+	-- checked before the transfer is touched (install/58_free_text.sql)
+	v_reason text := domxfer._check_free_text('cancel reason', reason, 500);
 	v_now timestamptz := pg_catalog.clock_timestamp();
 	t domxfer.transfers := domxfer._lock_transfer(transfer_id, v_now);
 	v_back_days integer;
 BEGIN
 	IF t.state OPERATOR(pg_catalog.=) 'completed' THEN
 		v_back_days := (domxfer._policy_for(t.domain_name)).min_days_after_transfer;
-		RAISE EXCEPTION 'domain "%" has already been transferred out', t.domain_name
+		RAISE EXCEPTION 'domain "%" has already been transferred out', domxfer._shown_name(t.domain_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('Transfer %s to %s completed at %s; it can no longer be cancelled.',
 											 t.id, t.gaining_registrar, domxfer._utc_text(t.decided_at)),
@@ -818,11 +850,11 @@ BEGIN
 		PERFORM domxfer._registry_answer(t, 'reject', '{holder_cancelled}');
 		RETURN;
 	END IF;
-	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', reason);
+	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', v_reason);
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back. A registry-managed pending transfer stays pending: the cancellation becomes a reject command for the registry (SPEC §8)';
+COMMENT ON FUNCTION domxfer.cancel_transfer_out(bigint, text) IS 'Lifecycle step 3: the holder cancels an open transfer; refused (55000) once it is decided, e.g. after its deadline, with the date from which the domain can be transferred back. reason (optional, kept in the audit log and the holder''s notice): at most 500 characters (22001), no control characters but tab and line breaks (22023), checked before the transfer is looked at. A registry-managed pending transfer stays pending: the cancellation becomes a reject command for the registry (SPEC §8)';
 
 CREATE FUNCTION domxfer.approve_transfer_out(transfer_id bigint)
 RETURNS void
@@ -845,7 +877,7 @@ BEGIN
 				  DETAIL = pg_catalog.format('Transfer %s completes or is rejected at its deadline, %s.',
 											 t.id, domxfer._utc_text(t.deadline));
 	END IF;
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name FOR UPDATE;
+	d := domxfer._domain_locked(t.domain_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, v_now, t.manual);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(t.domain_name, v_blockers);
@@ -933,16 +965,16 @@ DECLARE
 	t domxfer.transfers;
 BEGIN
 	IF NOT (domxfer._policy_for(v_name)).manual_process THEN
-		RAISE EXCEPTION 'domain "%" does not use the manual transfer process', v_name
+		RAISE EXCEPTION 'domain "%" does not use the manual transfer process', domxfer._shown_name(v_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Use domxfer.request_transfer_out().';
 	END IF;
-	SELECT dm.open_transfer_id INTO v_open FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	v_open := (domxfer._domain_row(v_name)).open_transfer_id;
 	IF v_open IS NOT NULL THEN
 		PERFORM domxfer._settle_transfer(v_open, v_now);
 	END IF;
 
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_name FOR UPDATE;
+	d := domxfer._domain_locked(v_name);
 	v_blockers := pg_catalog.array_remove(domxfer.transfer_out_blockers(d, v_now), 'manual_process_required');
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
@@ -951,7 +983,7 @@ BEGIN
 	INSERT INTO domxfer.transfers (domain_name, state, manual, created_at)
 	VALUES (v_name, 'awaiting_documents', true, v_now)
 	RETURNING * INTO t;
-	UPDATE domxfer.domains dm SET open_transfer_id = t.id WHERE dm.name OPERATOR(pg_catalog.=) v_name;
+	PERFORM domxfer._domain_transfer_opened(v_name, t.id);
 	PERFORM domxfer._log_transfer_event(t, NULL, pg_catalog.jsonb_build_object('action', 'manual_requested'));
 	RETURN t.id;
 END
@@ -1017,7 +1049,7 @@ BEGIN
 				  DETAIL = pg_catalog.format('Transfer %s is awaiting documents.', t.id),
 				  HINT = 'Call domxfer.record_documents_received() when the holder''s documents arrive.';
 	END IF;
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name FOR UPDATE;
+	d := domxfer._domain_locked(t.domain_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, v_now, true);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(t.domain_name, v_blockers);

@@ -49,7 +49,7 @@ BEGIN
 		v_reason := '{auth_code_expired}';
 	ELSE
 		-- the domain as it is now: in a BEFORE trigger, before the change
-		SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_canonical;
+		d := domxfer._domain_row(v_canonical);
 		v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
 		v_decided_at := t.deadline;
 		IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.=) 0 THEN

@@ -20,13 +20,15 @@ DECLARE
 	v_due timestamptz;
 	d domxfer.domains;
 	v_blockers text[];
+	v_registry boolean;
 BEGIN
 	SELECT tr.state, tr.decided_at, tr.outcome_reason, tr.domain_name, tr.manual, tr.deadline,
-		   tr.auth_code_expires_at, tr.due_at
-	  INTO state, decided_at, outcome_reason, v_domain, v_manual, v_deadline, v_expires, v_due
+		   tr.auth_code_expires_at, tr.due_at, tr.registry_managed
+	  INTO state, decided_at, outcome_reason, v_domain, v_manual, v_deadline, v_expires, v_due, v_registry
 	  FROM domxfer.transfers tr
 	 WHERE tr.id OPERATOR(pg_catalog.=) _due_decision.transfer_id;
-	IF NOT FOUND OR v_due IS NULL OR v_due OPERATOR(pg_catalog.>) at THEN
+	-- a registry-managed transfer is decided by the registry (SPEC §8), never at its deadline
+	IF NOT FOUND OR v_due IS NULL OR v_due OPERATOR(pg_catalog.>) at OR v_registry THEN
 		RETURN;					-- not due: the transfer as it is stored
 	END IF;
 	-- what _decide_due_transfer (and _decide_due_batch) will record
@@ -36,7 +38,7 @@ BEGIN
 		outcome_reason := '{auth_code_expired}';
 		RETURN;
 	END IF;
-	SELECT * INTO STRICT d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) v_domain;
+	d := domxfer._domain_row(v_domain);
 	v_blockers := domxfer._blockers_ignoring_own(d, v_deadline, v_manual);
 	decided_at := v_deadline;
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.=) 0 THEN
@@ -49,7 +51,43 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._due_decision(bigint, timestamptz) IS 'Internal (the readers): a transfer''s state, decided_at and outcome_reason as of "at": for a transfer due by then (a pending one past its deadline, an issued code past its expiry) the decision the worker or process_due_transfers will record, judged by the same rule check (_blockers_ignoring_own at the deadline) without writing; otherwise as stored; NULLs for an unknown id';
+COMMENT ON FUNCTION domxfer._due_decision(bigint, timestamptz) IS 'Internal (the readers): a transfer''s state, decided_at and outcome_reason as of "at": for a transfer due by then (a pending one past its deadline, an issued code past its expiry) the decision the worker or process_due_transfers will record, judged by the same rule check (_blockers_ignoring_own at the deadline) without writing; otherwise, and for a registry-managed transfer (SPEC §8: the registry decides it), as stored; NULLs for an unknown id';
+
+-- One domain as the readers show it: as _domains_as_decided shows its row,
+-- for the by-name functions and rdap_domain, which read one domain by its
+-- name through _domain_row (an index lookup in any source).
+CREATE FUNCTION domxfer._domain_as_decided(d domxfer.domains, at timestamptz)
+RETURNS domxfer.domains
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t domxfer.transfers;
+	o record;
+BEGIN
+	IF d.open_transfer_id IS NULL THEN
+		RETURN d;
+	END IF;
+	SELECT * INTO t FROM domxfer.transfers tr
+	 WHERE tr.id OPERATOR(pg_catalog.=) d.open_transfer_id
+	   AND tr.due_at OPERATOR(pg_catalog.<=) at;
+	IF NOT FOUND THEN
+		RETURN d;
+	END IF;
+	o := domxfer._due_decision(t.id, at);
+	IF o.state OPERATOR(pg_catalog.=) 'completed' THEN
+		d.sponsoring_registrar := t.gaining_registrar;
+		d.last_transferred_at := o.decided_at;
+	END IF;
+	IF t.state OPERATOR(pg_catalog.=) 'pending' THEN
+		d.status := d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status;
+	END IF;
+	d.open_transfer_id := NULL;
+	RETURN d;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._domain_as_decided(domxfer.domains, timestamptz) IS 'Internal (the readers): one domain row as it is once its transfer due by "at" is decided, exactly as _domains_as_decided shows it (the same overlay for one row)';
 
 -- Inlinable (LANGUAGE sql, one query, not STRICT, no SET): a view that
 -- reads FROM it gets the table's columns as plain column references, so the
@@ -65,13 +103,13 @@ RETURNS SETOF domxfer.domains
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT d.*
-	  FROM domxfer.domains AS d
+	  FROM domxfer.domain_rows AS d
 	 WHERE d.open_transfer_id IS NULL
 		OR NOT EXISTS (SELECT FROM domxfer.transfers AS t
 						WHERE t.id OPERATOR(pg_catalog.=) d.open_transfer_id
 						  AND t.due_at OPERATOR(pg_catalog.<=) at)
 	UNION ALL
-	SELECT d.name,
+	SELECT t.domain_name,
 		   CASE WHEN o.state OPERATOR(pg_catalog.=) 'completed'
 				THEN t.gaining_registrar ELSE d.sponsoring_registrar END,
 		   d.registered_at,
@@ -94,14 +132,13 @@ BEGIN ATOMIC
 		   d.registrant_change_lock_opt_out,
 		   d.registrant_email_usable
 	  FROM domxfer.transfers AS t
-	  JOIN domxfer.domains AS d
-		ON d.name OPERATOR(pg_catalog.=) t.domain_name
-	   AND d.open_transfer_id OPERATOR(pg_catalog.=) t.id
+	 CROSS JOIN LATERAL domxfer._domain_row(t.domain_name) AS d
 	 CROSS JOIN LATERAL domxfer._due_decision(t.id, at) AS o
-	 WHERE t.due_at OPERATOR(pg_catalog.<=) at;
+	 WHERE t.due_at OPERATOR(pg_catalog.<=) at
+	   AND d.open_transfer_id OPERATOR(pg_catalog.=) t.id;
 END;
 
-COMMENT ON FUNCTION domxfer._domains_as_decided(timestamptz) IS 'Internal (the readers): every row of domxfer.domains as it is once the transfers due by "at" are decided: after a completion the gaining registrar sponsors it and last_transferred_at is the deadline; pendingTransfer and open_transfer_id are cleared by any decision (see _due_decision). Inlined into the views';
+COMMENT ON FUNCTION domxfer._domains_as_decided(timestamptz) IS 'Internal (the readers): every domain (domxfer.domain_rows: domxfer.domains or the attached source) as it is once the transfers due by "at" are decided: after a completion the gaining registrar sponsors it and last_transferred_at is the deadline; pendingTransfer and open_transfer_id are cleared by any decision (see _due_decision). Inlined into the views';
 
 -- Two arms, so that a filter on a stored column (decided_at's day,
 -- domain_name, id) reaches the table's indexes in both: the transfers not
@@ -137,6 +174,7 @@ COMMENT ON FUNCTION domxfer._transfers_as_decided(timestamptz) IS 'Internal (the
 REVOKE EXECUTE ON FUNCTION
 	domxfer._due_decision(bigint, timestamptz),
 	domxfer._domains_as_decided(timestamptz),
+	domxfer._domain_as_decided(domxfer.domains, timestamptz),
 	domxfer._transfers_as_decided(timestamptz)
 FROM PUBLIC;
 -- the views run these as the reading role (functions in a view run as the
@@ -144,6 +182,7 @@ FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
 	domxfer._due_decision(bigint, timestamptz),
 	domxfer._domains_as_decided(timestamptz),
+	domxfer._domain_as_decided(domxfer.domains, timestamptz),
 	domxfer._transfers_as_decided(timestamptz),
 	domxfer._blockers_ignoring_own(domxfer.domains, timestamptz, boolean)
 TO domxfer_reader;

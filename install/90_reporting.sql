@@ -200,15 +200,12 @@ DECLARE
 	display text;
 	events jsonb;
 BEGIN
-	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
-	SELECT * INTO d FROM domxfer._domains_as_decided(pg_catalog.now()) AS dm
-	 WHERE dm.name OPERATOR(pg_catalog.=) canonical;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'domain "%" not found', rdap_domain.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
-											 pg_catalog.quote_literal(canonical));
+	d := domxfer._domain_row(canonical);
+	IF d.name IS NULL THEN
+		PERFORM domxfer._raise_unknown_domain(rdap_domain.name, canonical);
 	END IF;
+	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
+	d := domxfer._domain_as_decided(d, pg_catalog.now());
 
 	events := pg_catalog.jsonb_build_array(
 		pg_catalog.jsonb_build_object('eventAction', 'registration',
@@ -238,7 +235,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION domxfer.rdap_domain(text) IS
-	'The RDAP domain object (RFC 9083 §5.3) of a domain given in any spelling: ldhName (A-label), unicodeName (only for an IDN), status (RFC 8056 spellings), events (registration, expiration, transfer), the sponsoring registrar as an entity with role registrar, rdapConformance; an unknown name raises SQLSTATE P0002';
+	'The RDAP domain object (RFC 9083 §5.3) of a domain given in any spelling: ldhName (A-label), unicodeName (only for an IDN), status (RFC 8056 spellings), events (registration, expiration, transfer), the sponsoring registrar as an entity with role registrar, rdapConformance; an unknown name raises SQLSTATE P0002; NULL for NULL (STRICT)';
 
 -- Comments the other fragments left out: psql's \d+ and BI tools' metadata
 -- show a comment for every object of the extension (sql/comments.sql checks).

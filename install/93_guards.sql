@@ -174,19 +174,14 @@ CREATE FUNCTION domxfer._domain_by_name(name text) RETURNS domxfer.domains
 $$
 DECLARE
 	v_canonical text := domxfer.normalize_domain(_domain_by_name.name);
-	v_row domxfer.domains;
+	v_row domxfer.domains := domxfer._domain_row(v_canonical);
 BEGIN
+	IF v_row.name IS NULL THEN
+		PERFORM domxfer._raise_unknown_domain(_domain_by_name.name, v_canonical);
+	END IF;
 	-- as every reader shows it: a transfer past its deadline is decided
 	-- even before its decision is written (issue 18, fault 7)
-	SELECT * INTO v_row FROM domxfer._domains_as_decided(pg_catalog.now()) d
-	 WHERE d.name OPERATOR(pg_catalog.=) v_canonical;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'domain "%" not found', _domain_by_name.name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of domxfer.domains has the name %s.',
-											 pg_catalog.quote_literal(v_canonical));
-	END IF;
-	RETURN v_row;
+	RETURN domxfer._domain_as_decided(v_row, pg_catalog.now());
 END
 $$;
 COMMENT ON FUNCTION domxfer._domain_by_name(text) IS
@@ -301,7 +296,7 @@ DECLARE
 	v_state domxfer.transfer_state;
 BEGIN
 	IF 'manual_process_required' OPERATOR(pg_catalog.=) ANY (blockers) THEN
-		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', ')),
 				  HINT = 'This TLD needs the document-based process: use domxfer.open_manual_transfer().';
@@ -311,7 +306,7 @@ BEGIN
 		 WHERE t.domain_name OPERATOR(pg_catalog.=) _raise_not_eligible.domain_name
 		   AND t.state OPERATOR(pg_catalog.<) 'completed';
 		IF v_id IS NOT NULL THEN
-			RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+			RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  DETAIL = pg_catalog.format('Failing rules: %s. Transfer %s is open (%s).',
 												 pg_catalog.array_to_string(blockers, ', '), v_id, v_state),
@@ -320,7 +315,7 @@ BEGIN
 								 ELSE pg_catalog.format('It must end first: domxfer.cancel_transfer_out(%s) or, when pending, domxfer.approve_transfer_out(%s).', v_id, v_id) END;
 		END IF;
 	END IF;
-	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domain_name
+	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
 		USING ERRCODE = 'object_not_in_prerequisite_state',
 			  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', '));
 END

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks META.json against the PGXN Meta Spec 1.0.0 (the required keys and
 // the formats of the values domxfer uses) and against the one place the
-// version is kept: default_version in domxfer.control.
+// version is kept: default_version in domxfer.control. Then runs the tree's
+// other checks of the meta suite (links of the docs, floors of the C).
 // Usage: node scripts/check-meta.js [TOP]. Prints TAP lines; exits 1 on failure.
 'use strict';
 
@@ -116,6 +117,34 @@ if (meta !== null && typeof meta === 'object') {
 			Array.isArray(meta.tags) && meta.tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 255));
 }
 
-results.forEach((result, i) => console.log(`${result.ok ? 'ok' : 'not ok'} ${i + 1} - ${result.description}`));
+// The tree's other checks run in the same suite (meta): every relative link
+// of README.md and docs/*.md resolves (check-links.js), and the C of src/
+// has floors, no include circle (check-include-cycles.js). Their TAP lines
+// are taken in here, numbered on, with their diagnostics.
+const diagnostics = new Map();
+for (const script of ['check-links.js', 'check-include-cycles.js']) {
+	const run = require('child_process').spawnSync(process.execPath, [path.join(__dirname, script), top],
+		{ encoding: 'utf8' });
+	const lines = `${run.stdout || ''}${run.stderr || ''}`.split('\n');
+	let seen = 0;
+	for (const line of lines) {
+		const m = /^(ok|not ok) \d+ - (.*)$/.exec(line);
+		if (m) {
+			results.push({ ok: m[1] === 'ok', description: `${script}: ${m[2]}` });
+			seen++;
+		} else if (line.startsWith('#') && results.length > 0) {
+			const last = results[results.length - 1];
+			diagnostics.set(last, (diagnostics.get(last) || []).concat(line));
+		}
+	}
+	if (run.status !== 0 && seen === 0)
+		results.push({ ok: false, description: `${script} ran (exit ${run.status}): ${lines.join(' ').trim()}` });
+}
+
+results.forEach((result, i) => {
+	console.log(`${result.ok ? 'ok' : 'not ok'} ${i + 1} - ${result.description}`);
+	for (const line of diagnostics.get(result) || [])
+		console.log(line);
+});
 console.log(`1..${results.length}`);
 process.exitCode = results.every((result) => result.ok) ? 0 : 1;

@@ -1,14 +1,41 @@
 # Shared by the scripts of make test, make demo and make bench.
 # PostgreSQL refuses to run as root: as root the server, initdb and the test
 # drivers that start servers run as the `postgres` system user; otherwise as
-# the calling user. Privileged steps use sudo when not root.
+# the calling user. Privileged steps use sudo only when not root (a root
+# shell often has no sudo at all: Debian's default).
 
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_CONFIG=${PG_CONFIG:-pg_config}
-PGBIN=$("$PG_CONFIG" --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
-PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs 2>/dev/null || echo /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk)")/../..
+
+# The PostgreSQL major version to build and test with: PG_VERSION from the
+# environment, else the one of the machine's Debian release (12: 15,
+# 13: 17), else the one Debian's `postgresql` package depends on (testing,
+# unstable and releases this list does not know yet). Prints nothing when
+# none can be found (apt's package lists not fetched yet).
+distribution_pg_version() {
+	local id=""
+	if [ -n "${PG_VERSION:-}" ]; then echo "$PG_VERSION"; return; fi
+	[ -r /etc/os-release ] && id=$(. /etc/os-release && echo "${VERSION_ID:-}")
+	case "$id" in
+	12) echo 15; return ;;
+	13) echo 17; return ;;
+	esac
+	{ apt-cache depends postgresql 2>/dev/null || true; } | sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1
+}
+
+# pg_config: PG_CONFIG from the environment, else that version's (Debian
+# installs every major version side by side), else the one on PATH.
+if [ -z "${PG_CONFIG:-}" ]; then
+	PG_CONFIG=pg_config
+	v=$(distribution_pg_version)
+	[ -n "$v" ] && [ -x "/usr/lib/postgresql/$v/bin/pg_config" ] && PG_CONFIG=/usr/lib/postgresql/$v/bin/pg_config
+	unset v
+fi
+PG_MAJOR=$({ "$PG_CONFIG" --version 2>/dev/null || true; } | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+PG_MAJOR=${PG_MAJOR:-$(distribution_pg_version)}
+PGBIN=$("$PG_CONFIG" --bindir 2>/dev/null || echo "/usr/lib/postgresql/$PG_MAJOR/bin")
+PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs 2>/dev/null || echo "/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/makefiles/pgxs.mk")")/../..
 
 if [ "$(id -u)" = 0 ]; then
 	RUN_USER=postgres
@@ -23,9 +50,19 @@ if [ "$(id -u)" = 0 ]; then
 	}
 else
 	RUN_USER=$(id -un)
-	SUDO=sudo
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		SUDO=no_sudo
+	fi
 	as_run_user() { env PATH="$PGBIN:$PATH" "$@"; }
 fi
+
+# $SUDO for a user who is not root on a machine without sudo: says what to do
+no_sudo() {
+	echo "this step needs root (it runs: $*): run it as root, which needs no sudo, or install sudo" >&2
+	return 1
+}
 
 # A folder the run user can write: $1 if possible, else a fresh one in /var/tmp.
 # (A checkout under /root is not reachable by the postgres user.)

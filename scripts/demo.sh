@@ -4,8 +4,22 @@
 
 DEMO=$(writable_dir "$TOP/.demo" "/var/tmp/domxfer-demo-$(id -u)")
 DATA="$DEMO/data"
-PORT=54330
+# DEMO_PORT: the demo server's port (TCP on 127.0.0.1 and the socket's name)
+PORT=${DEMO_PORT:-54330}
 DB=domxfer_demo
+
+# port_taken PORT: something listens on 127.0.0.1:PORT already
+port_taken() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+port_taken_message() {
+	cat >&2 <<MSG
+make demo: port $PORT on 127.0.0.1 is already in use (another PostgreSQL, or an
+earlier demo from another checkout?). Pick a free port for the demo with DEMO_PORT:
+    DEMO_PORT=$((PORT + 1)) make demo
+MSG
+}
 
 # The socket's folder must be reachable by every local user (the data
 # folder is not: PostgreSQL keeps it 0700). $DEMO/socket when its parents
@@ -41,16 +55,35 @@ stop)
 	fi
 	;;
 start)
+	if ! [[ "$PORT" =~ ^[0-9]+$ ]] || [ "$PORT" -lt 1024 ] || [ "$PORT" -gt 65535 ]; then
+		echo "make demo: DEMO_PORT must be a port number from 1024 to 65535, not \"$PORT\"" >&2
+		exit 2
+	fi
 	cluster_stop "$DATA"
+	if port_taken "$PORT"; then
+		port_taken_message
+		exit 1
+	fi
 	rm -rf "$DATA" "$DATA.initdb.log"
 	SOCK=$(socket_dir)
 	PSQL=(psql -X -q -v ON_ERROR_STOP=1 --host="$SOCK" --port="$PORT" --username=postgres)
 	# First with the worker pointed at "postgres" (no extension there: it
 	# idles), so it never looks for a database that does not exist yet.
-	cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'demo-registrar'
+	startlog=$(mktemp)
+	if ! cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'demo-registrar'
 unix_socket_directories = '$SOCK'
 listen_addresses = '127.0.0.1'
-unix_socket_permissions = 0777"
+unix_socket_permissions = 0777" 2>"$startlog"; then
+		# taken between the check and the start, or only its socket file is
+		if grep -qE 'could not bind|already in use|lock file .* already exists' "$startlog" "$DATA/server.log" 2>/dev/null; then
+			port_taken_message
+		else
+			cat "$startlog" >&2
+		fi
+		rm -f "$startlog"
+		exit 1
+	fi
+	rm -f "$startlog"
 	as_run_user "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB" >/dev/null
 	as_run_user "${PSQL[@]}" -d "$DB" -c 'CREATE EXTENSION domxfer' >/dev/null 2>&1
 	as_run_user "${PSQL[@]}" -d "$DB" -f - <"$TOP/demo/demo_data.sql" >/dev/null

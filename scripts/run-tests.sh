@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make test: every test suite against throwaway servers.
-# Prints one final line "N passed, N failed" over all suites and exits
-# non-zero when anything failed.
+# Prints one progress line per suite as it ends, then the details of what
+# failed (diffs, failing TAP assertions with their diagnostics), then one
+# final line "N passed, N failed" over all suites; exits non-zero when
+# anything failed. Each suite's whole output is kept in .test/logs/.
 . "$(dirname "$0")/common.sh"
 set +e
 
@@ -10,9 +12,9 @@ cluster_stop "$WORK/data" 2>/dev/null
 rm -rf "${WORK:?}"/*
 # The suites run as the run user, which may not be able to read the checkout.
 cp -r "$TOP/sql" "$TOP/expected" "$TOP/test" "$WORK/"
-# test/t/400_readme_sql.pl runs README.md's SQL against the demo data;
+# test/t/400_readme_sql.pl runs the SQL of README.md and docs/*.md against the demo data;
 # test/t/405_demo_script.pl checks scripts/demo.sh's messages
-cp -r "$TOP/README.md" "$TOP/demo" "$TOP/scripts" "$WORK/"
+cp -r "$TOP/README.md" "$TOP/docs" "$TOP/demo" "$TOP/scripts" "$WORK/"
 [ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK"
 
 # DOMXFER_TEST_PORT: the throwaway server's port (several checkouts on one
@@ -26,14 +28,39 @@ FILTER=${DOMXFER_TESTS:-.}
 DATA="$WORK/data"
 PASSED=0
 FAILED=0
-SUMMARY=()
+DETAILS="$WORK/logs/failures.txt"
+LOGDIR="$WORK/logs"
+mkdir -p "$LOGDIR"
+: >"$DETAILS"
+SUITE_START=$(date +%s)
 
-record() {	# record SUITE PASSED FAILED
+# record SUITE PASSED FAILED: the suite's progress line
+record() {
 	PASSED=$((PASSED + $2)); FAILED=$((FAILED + $3))
-	SUMMARY+=("$(printf '%-14s %4d passed, %d failed' "$1" "$2" "$3")")
+	printf '%-11s %4d passed, %d failed (%d s)\n' "$1" "$2" "$3" $(( $(date +%s) - SUITE_START ))
+	SUITE_START=$(date +%s)
 }
 
-echo "== starting a throwaway PostgreSQL in $DATA"
+# detail SUITE TEXT: kept for the failure report at the end
+detail() {
+	{ echo "--- failed in $1 (whole output: $LOGDIR/$1.log)"; echo "$2"; echo; } >>"$DETAILS"
+}
+
+# failing_tap OUTPUT: the "not ok" lines of TAP output with the diagnostics
+# ("# ...") that follow them, the files that died, and prove's summary
+failing_tap() {
+	echo "$1" | awk '
+		/^[[:space:]]*not ok/ { print; block = 0; next }
+		/^[[:space:]]*#[[:space:]]+Failed test/ { block = 1 }
+		block && /^[[:space:]]*#/ { print; next }
+		{ block = 0 }
+		/^(Dubious|Bailout|Bail out!)/ { print; next }
+		/^Test Summary Report/ { tail = 1 }
+		/^Parse errors|No plan found|exited with/ { print; next }
+		tail { print }'
+}
+
+echo "throwaway PostgreSQL $("$PGBIN/postgres" --version 2>/dev/null | sed 's/^[^0-9]*//') in $DATA"
 if ! cluster_start "$DATA" "$PORT" "domxfer.registrar_id = 'regress-us'"; then
 	echo "0 passed, 1 failed"; exit 1
 fi
@@ -45,16 +72,17 @@ suite_regress() {
 	local tests out total failed
 	tests=$(cd "$WORK/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort | grep -E "$FILTER")
 	[ -n "$tests" ] || return 0
-	echo "== pg_regress"
 	out=$(cd "$WORK" && as_run_user "$PGXS_DIR/src/test/regress/pg_regress" \
 		--inputdir=. --outputdir=regress --bindir="$PGBIN" "${CONN[@]}" \
 		--dbname=domxfer_regress --load-extension=domxfer \
 		$tests 2>&1)
-	echo "$out"
+	echo "$out" >"$LOGDIR/pg_regress.log"
 	total=$(echo "$tests" | wc -w)
 	failed=$(echo "$out" | grep -cE '^(not ok|test .* \.\.\. FAILED| *[a-z0-9_]+ +\.\.\. FAILED)')
 	if echo "$out" | grep -qE 'tests? passed|All [0-9]+ tests passed'; then :; elif [ "$failed" -eq 0 ]; then failed=$total; fi
-	[ -f "$WORK/regress/regression.diffs" ] && [ "$failed" -gt 0 ] && cat "$WORK/regress/regression.diffs"
+	if [ "$failed" -gt 0 ]; then
+		detail pg_regress "$(echo "$out" | grep -E 'FAILED|^not ok|failed|error' ; cat "$WORK/regress/regression.diffs" 2>/dev/null)"
+	fi
 	record pg_regress $((total - failed)) "$failed"
 }
 
@@ -63,16 +91,17 @@ suite_isolation() {
 	local specs out total failed
 	specs=$(cd "$WORK/test/isolation/specs" 2>/dev/null && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort | grep -E "$FILTER")
 	[ -n "$specs" ] || return 0
-	echo "== pg_isolation_regress"
 	out=$(cd "$WORK/test/isolation" && as_run_user "$PGXS_DIR/src/test/isolation/pg_isolation_regress" \
 		--inputdir=. --outputdir=results --bindir="$PGBIN" "${CONN[@]}" \
 		--dbname=domxfer_isolation --load-extension=domxfer \
 		$specs 2>&1)
-	echo "$out"
+	echo "$out" >"$LOGDIR/isolation.log"
 	total=$(echo "$specs" | wc -w)
-	failed=$(echo "$out" | grep -cE '\.\.\. FAILED')
-	if ! echo "$out" | grep -qE 'All [0-9]+ tests passed'; then [ "$failed" -eq 0 ] && failed=$total; fi
-	[ -f "$WORK/test/isolation/results/regression.diffs" ] && [ "$failed" -gt 0 ] && cat "$WORK/test/isolation/results/regression.diffs"
+	failed=$(echo "$out" | grep -cE '(\.\.\. FAILED|^not ok)')
+	if ! echo "$out" | grep -qE 'All [0-9]+ tests passed|tests? passed'; then [ "$failed" -eq 0 ] && failed=$total; fi
+	if [ "$failed" -gt 0 ]; then
+		detail isolation "$(echo "$out" | grep -E 'FAILED|^not ok|failed|error'; cat "$WORK/test/isolation/results/regression.diffs" 2>/dev/null)"
+	fi
 	record isolation $((total - failed)) "$failed"
 }
 
@@ -92,13 +121,13 @@ suite_pgtap() {
 	local files out rc
 	files=$(cd "$WORK" && ls test/pgtap/*.sql 2>/dev/null | grep -E "$FILTER")
 	[ -n "$files" ] || return 0
-	echo "== pgTAP (pg_prove)"
-	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d postgres -v ON_ERROR_STOP=1 -c 'DROP DATABASE IF EXISTS domxfer_pgtap' -c 'CREATE DATABASE domxfer_pgtap' >/dev/null
+	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d postgres -v ON_ERROR_STOP=1 -c 'DROP DATABASE IF EXISTS domxfer_pgtap' -c 'CREATE DATABASE domxfer_pgtap' >/dev/null 2>&1
 	as_run_user psql -X -q --host="$DATA" --port="$PORT" --username=postgres -d domxfer_pgtap -v ON_ERROR_STOP=1 \
-		-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION domxfer' >/dev/null
+		-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION domxfer' >"$LOGDIR/pgTAP-setup.log" 2>&1
 	out=$(cd "$WORK" && as_run_user pg_prove --host "$DATA" --port "$PORT" --username postgres --dbname domxfer_pgtap \
 		--set ON_ERROR_STOP=1 $files 2>&1); rc=$?
-	echo "$out"
+	echo "$out" >"$LOGDIR/pgTAP.log"
+	[ "$rc" -ne 0 ] && detail pgTAP "$(failing_tap "$out")"
 	count_prove pgTAP "$out" $rc
 }
 
@@ -107,13 +136,14 @@ suite_tap() {
 	local files out rc
 	files=$(cd "$WORK/test" 2>/dev/null && ls t/*.pl 2>/dev/null | grep -E "$FILTER")
 	[ -n "$files" ] || return 0
-	echo "== Perl TAP (PostgreSQL::Test::Cluster)"
 	# the drivers start their servers themselves: they get DOMXFER_SERVER_ENV
 	# shellcheck disable=SC2086
 	out=$(cd "$WORK/test" && as_run_user env ${DOMXFER_SERVER_ENV:-} PERL5LIB="$PGXS_DIR/src/test/perl" \
 		PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" TESTDIR="$WORK/test" \
 		PGPORT="${DOMXFER_TAP_PORT:-55432}" prove -v $files 2>&1); rc=$?
-	echo "$out" | grep -vE '^ok ' 
+	echo "$out" >"$LOGDIR/tap.log"
+	[ "$rc" -ne 0 ] && detail tap "$(failing_tap "$out")
+(the servers' logs: $WORK/test/tmp_check/log/)"
 	count_prove tap "$out" $rc
 }
 
@@ -123,9 +153,8 @@ suite_tap() {
 suite_node() {
 	local out
 	[ -f "$TOP/examples/node/package.json" ] || return 0
-	echo "== Node.js example (examples/node)"
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-		echo "node or npm not found (scripts/install-deps.sh installs them)"
+		detail node "node or npm not found (scripts/install-deps.sh installs them)"
 		record node 0 1
 		return
 	fi
@@ -134,28 +163,37 @@ suite_node() {
 	[ "$(id -u)" = 0 ] && chown -R "$RUN_USER" "$WORK/node"
 	out=$(cd "$WORK/node" && as_run_user env PGHOST="$DATA" PGPORT="$PORT" PGUSER=postgres \
 		bash "$WORK/test/node/run.sh" "$WORK/node/example" "$WORK/node/work" 2>&1)
-	echo "$out"
-	record node "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
-	if ! echo "$out" | grep -q '^1\.\.[0-9]'; then record node 0 1; fi
+	echo "$out" >"$LOGDIR/node.log"
+	if echo "$out" | grep -q '^not ok ' || ! echo "$out" | grep -q '^1\.\.[0-9]'; then
+		detail node "$(failing_tap "$out"; echo "$out" | grep -q '^1\.\.[0-9]' || { echo "(no plan: the run stopped early; its last lines:)"; echo "$out" | tail -20; })"
+	fi
+	if ! echo "$out" | grep -q '^1\.\.[0-9]'; then
+		record node "$(echo "$out" | grep -c '^ok ')" $(( $(echo "$out" | grep -c '^not ok ') + 1 ))
+	else
+		record node "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+	fi
 }
 
 # META.json against the PGXN meta spec and the control file's version.
 suite_meta() {
 	local out rc
 	[ -f "$TOP/META.json" ] || return 0
-	echo "== META.json"
 	if ! command -v node >/dev/null; then
-		echo "node not found (scripts/install-deps.sh installs it)"
+		detail meta "node not found (scripts/install-deps.sh installs it)"
 		record meta 0 1
 		return
 	fi
 	out=$(node "$TOP/scripts/check-meta.js" "$TOP" 2>&1); rc=$?
-	echo "$out"
-	record meta "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
-	if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then record meta 0 1; fi
+	echo "$out" >"$LOGDIR/meta.log"
+	[ "$rc" -ne 0 ] && detail meta "$(echo "$out" | grep -v '^ok ')"
+	if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then
+		record meta "$(echo "$out" | grep -c '^ok ')" 1
+	else
+		record meta "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+	fi
 }
 
 for s in $SUITES; do "suite_$s"; done
-for s in "${SUMMARY[@]}"; do echo "$s"; done
+[ -s "$DETAILS" ] && cat "$DETAILS"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]

@@ -32,6 +32,11 @@ sub statements {
 			$text =~ /\G(.*?\Q$tag\E)/gcs or die "unterminated dollar quote $tag\n";
 			$cur .= $tag . $1;
 		} elsif ($text =~ /\G;/gc) {
+			# a BEGIN ATOMIC body ends at an END that starts a line
+			if ($cur =~ /\bBEGIN\s+ATOMIC\b/i && $cur !~ /(?:^|\n)END\s*\z/) {
+				$cur .= ';';
+				next;
+			}
 			push @out, "$cur;" if $cur =~ /\S/;
 			$cur = '';
 		} elsif ($text =~ /\G([^-\/'"\$;]+|.)/gcs) {

@@ -9,6 +9,13 @@ SELECT pg_describe_object(dep.classid, dep.objid, 0) AS member_without_comment
    AND dep.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'domxfer')
    AND dep.deptype = 'e'
    AND obj_description(dep.objid, dep.classid::regclass::name) IS NULL
+   -- PostgreSQL 17 and later also record the types a table or view brings
+   -- (its row type) and every type's array type as members: they have no
+   -- comments of their own, they are described by their table or type
+   AND NOT EXISTS (SELECT FROM pg_type t
+					WHERE dep.classid = 'pg_type'::regclass AND t.oid = dep.objid
+					  AND ((t.typrelid <> 0 AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
+						   OR (t.typelem <> 0 AND t.oid = (SELECT e.typarray FROM pg_type e WHERE e.oid = t.typelem))))
  ORDER BY 1;
 
 -- every column of every table and view of the schema
@@ -31,6 +38,13 @@ SELECT pg_describe_object(dep.classid, dep.objid, 0) AS member_without_comment
    AND dep.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'domxfer')
    AND dep.deptype = 'e'
    AND obj_description(dep.objid, dep.classid::regclass::name) IS NULL
+   -- PostgreSQL 17 and later also record the types a table or view brings
+   -- (its row type) and every type's array type as members: they have no
+   -- comments of their own, they are described by their table or type
+   AND NOT EXISTS (SELECT FROM pg_type t
+					WHERE dep.classid = 'pg_type'::regclass AND t.oid = dep.objid
+					  AND ((t.typrelid <> 0 AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
+						   OR (t.typelem <> 0 AND t.oid = (SELECT e.typarray FROM pg_type e WHERE e.oid = t.typelem))))
  ORDER BY 1;
 ROLLBACK;
 

@@ -2,6 +2,9 @@
  * actor.c
  *	  domxfer._actor() and domxfer._outer_role(): who is calling.
  *
+ * Floor: server C above domxfer.h (domxfer_in_worker); used by
+ * side_transaction.c and check_service.c.
+ *
  * Inside a SECURITY DEFINER function the current user is the function's
  * owner; the role the application is acting as (its login role or the role
  * it SET ROLE to) is the "outer" user, which is what the audit log names.

@@ -1,6 +1,9 @@
 /*
  * actor.h
  *	  Who made a transfer's state change, as written to transfer_events.
+ *
+ * Floor: server C above domxfer.h (domxfer_in_worker); used by
+ * side_transaction.c and check_service.c.
  */
 #ifndef ACTOR_H
 #define ACTOR_H

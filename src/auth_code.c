@@ -2,11 +2,16 @@
  * auth_code.c
  *	  RFC 9154 auth codes and their SQL-callable internals.
  *
+ * Floor: server C above notice_code.h (each new code is left there for the
+ * notice writer) and its own auth_code.h; nothing of ours uses it (SQL
+ * calls it).
+ *
  * The plain code exists only in the result of domxfer._auth_code_new(); the
  * lifecycle functions store the salt and the hash and hand the code to the
  * caller once.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "common/cryptohash.h"
 #include "common/sha2.h"
@@ -20,6 +25,8 @@
 
 StaticAssertDecl(AUTH_CODE_HASH_LENGTH == PG_SHA256_DIGEST_LENGTH,
 				 "auth code hash is SHA-256");
+StaticAssertDecl(AUTH_CODE_LENGTH <= NOTICE_CODE_MAX_LENGTH,
+				 "the notice writer's stash holds a whole auth code");
 
 static const char auth_code_alphabet[] =
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

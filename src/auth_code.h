@@ -2,6 +2,10 @@
  * auth_code.h
  *	  RFC 9154 auth codes: generation, salted hashing and comparison.
  *
+ * Floor: plain C (no PostgreSQL header; fuzz/fuzz_auth_code.c uses it
+ * outside the server); auth_code.c, its server side, stands on
+ * notice_code.h and nothing else of ours.
+ *
  * A code is AUTH_CODE_LENGTH characters of [A-Za-z0-9] (22 x log2(62) = 131
  * bits). Only SHA-256(salt || code) is stored, with a fresh random salt of
  * AUTH_CODE_SALT_LENGTH bytes per code.

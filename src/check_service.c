@@ -2,6 +2,9 @@
  * check_service.c
  *	  The resident auth-code check service, and domxfer.auth_check_status().
  *
+ * Floor: server C above side_transaction.h (it runs side_run_queries),
+ * actor.h and domxfer.h; only init.c uses it.
+ *
  * A check or a decision that must commit apart from its caller used to cost
  * a dynamic background worker per call (a process start, ~34 ms, and a free
  * max_worker_processes slot). When domxfer is preloaded, a pool of
@@ -304,24 +307,25 @@ check_wait(int index, SideRequest *request)
 	}
 }
 
-/* Hands the request to the pool and waits; false: use the dynamic worker. */
-bool
-domxfer_check_service_run(SideRequest *request)
+/*
+ * Puts the request into a free slot and wakes the pool; the slot's index, or
+ * -1 (counted) when the pool cannot take it. Kept apart from the wait so that
+ * no loop variable lives across the sigsetjmp of PG_ENSURE_ERROR_CLEANUP
+ * (GCC's -Wclobbered; not inlined, or the warning comes back).
+ */
+static pg_noinline int
+check_enqueue(SideRequest *request)
 {
 	int			index = -1;
 	Latch	   *wake[CHECK_MAX_WORKERS];
 	int			nwake = 0;
-	bool		served;
-
-	if (check_service == NULL)
-		return false;
 
 	SpinLockAcquire(&check_service->mutex);
 	if (check_service->database_id != request->database_id || !check_pool_up())
 	{
 		check_service->fallback_unavailable++;
 		SpinLockRelease(&check_service->mutex);
-		return false;
+		return -1;
 	}
 	for (int i = 0; i < CHECK_SLOTS; i++)
 		if (check_service->slots[i].state == SLOT_FREE)
@@ -333,7 +337,7 @@ domxfer_check_service_run(SideRequest *request)
 	{
 		check_service->fallback_busy++;
 		SpinLockRelease(&check_service->mutex);
-		return false;
+		return -1;
 	}
 	{
 		CheckSlot  *slot = &check_service->slots[index];
@@ -351,6 +355,21 @@ domxfer_check_service_run(SideRequest *request)
 
 	for (int i = 0; i < nwake; i++)
 		SetLatch(wake[i]);
+	return index;
+}
+
+/* Hands the request to the pool and waits; false: use the dynamic worker. */
+bool
+domxfer_check_service_run(SideRequest *request)
+{
+	int			index;
+	bool		served;
+
+	if (check_service == NULL)
+		return false;
+	index = check_enqueue(request);
+	if (index < 0)
+		return false;
 
 	PG_ENSURE_ERROR_CLEANUP(check_caller_cleanup, Int32GetDatum(index));
 	{
@@ -544,7 +563,6 @@ check_serve_group(CheckTask *tasks, int n)
 {
 	Latch	   *latches[CHECK_GROUP_MAX];
 	int			nlatches = 0;
-	int			checks = 0;
 
 	/* ascending transfer ids: two groups never wait for each other in a cycle */
 	qsort(tasks, n, sizeof(CheckTask), check_task_cmp);
@@ -585,7 +603,6 @@ check_serve_group(CheckTask *tasks, int n)
 			if (tasks[i].request.action == SIDE_CHECK_AUTH_CODE)
 			{
 				check_service->service_checks++;
-				checks++;
 			}
 			else
 				check_service->service_decisions++;
@@ -728,6 +745,8 @@ domxfer_check_worker_main(Datum main_arg)
 	pgstat_report_appname(CHECK_WORKER_TYPE);
 	/* waits for a row lock at most this long; nothing is compared before */
 	SetConfigOption("lock_timeout", SIDE_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
+	/* the compare queries carry codes: never in auto_explain's log */
+	domxfer_hide_query_parameters();
 
 	SpinLockAcquire(&check_service->mutex);
 	check_service->database_id = MyDatabaseId;

@@ -4,6 +4,9 @@
  *	  background workers that run side-transaction requests (auth-code
  *	  checks, decisions of overdue transfers) handed to them in shared memory.
  *
+ * Floor: server C above side_transaction.h (it runs side_run_queries),
+ * actor.h and domxfer.h; only init.c uses it.
+ *
  * Without it (library not preloaded, the caller in another database than
  * domxfer.database, the pool busy past a short wait) a request runs in a
  * short-lived dynamic background worker instead (side_transaction.c).

@@ -4,8 +4,11 @@
  *	  (the setting domxfer.registrar_id, the gaining registrar of a request,
  *	  the registrar columns) goes through client_id_require(), which runs the
  *	  pure check of client_id_check.c and raises the error.
+ *
+ * Floor: server C above client_id_check.h; used by settings.c.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"

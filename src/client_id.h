@@ -3,6 +3,8 @@
  *	  Registrar identifiers from outside (SPEC §1b): the SQL-callable check,
  *	  the check hook of domxfer.registrar_id and the column check, all over
  *	  the pure check of client_id_check.h.
+ *
+ * Floor: server C above client_id_check.h; used by settings.c.
  */
 #ifndef CLIENT_ID_H
 #define CLIENT_ID_H

@@ -4,6 +4,9 @@
  *	  pure C; the SQL-callable functions and the setting's check hook are in
  *	  client_id.c.
  *
+ * Floor: plain C, the lowest (no PostgreSQL header; fuzzed outside the
+ * server); used by client_id.c.
+ *
  * The character classes are fixed lists from the Unicode Character Database
  * (Cc, White_Space, Default_Ignorable_Code_Point, noncharacters) rather than
  * ICU calls, so that whether a stored identifier is valid never changes with

@@ -4,6 +4,9 @@
  *	  registrar identifiers from outside. Pure C: no PostgreSQL headers, no
  *	  allocation, no error reporting, so it can be fuzzed alone.
  *
+ * Floor: plain C, the lowest (no PostgreSQL header; fuzzed outside the
+ * server); used by client_id.c.
+ *
  * clIDType is an XML Schema token of 3 to 16 characters. domxfer reads the
  * token rule strictly, because identifiers are compared exactly ("is this
  * us?"): the only white space allowed is a single U+0020 between other

@@ -2,6 +2,9 @@
  * deadline_signal.c
  *	  Tells the background worker about deadlines earlier than it expects.
  *
+ * Floor: server C, a top, above transfer_worker.h (it wakes the worker
+ * after a commit); nothing of ours uses it (SQL and triggers call it).
+ *
  * The worker sleeps until the earliest deadline it knows of and otherwise
  * leaves the database alone.  An AFTER trigger on domxfer.transfers notes the
  * earliest due time (deadline or code expiry) that the transaction writes;

@@ -3,10 +3,14 @@
  *	  SQL-callable domain-name functions: thin wrappers around the pure C
  *	  checks of domain_name_check.c.
  *
+ * Floor: server C above domain_name_check.h; nothing of ours uses it (SQL
+ * calls it).
+ *
  * The checks work on UTF-8; in a database with another encoding the
  * argument is converted to UTF-8 first and the result back.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
@@ -27,8 +31,7 @@ PG_FUNCTION_INFO_V1(domxfer_domain_to_unicode);
 PG_FUNCTION_INFO_V1(domxfer_domain_tld);
 
 /* Raises SQLSTATE 22023 for a rejected name, with the failed check as DETAIL. */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 report_invalid_domain_name(const char *input, int input_len,
 						   const DomainNameError *err)
 {

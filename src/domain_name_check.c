@@ -5,6 +5,10 @@
  *	  checks, and the IDNA2008 derived property of RFC 5892 computed from
  *	  ICU's character properties.
  *
+ * Floor: plain C with ICU, the lowest (no PostgreSQL header; fuzzed outside
+ * the server); used by domain_name.c, email_address.c and
+ * registry_message.c.
+ *
  * Pure C on purpose (see domain_name_check.h): the server wraps these
  * functions in src/domain_name.c, a fuzzer can call them directly.
  */

@@ -3,6 +3,10 @@
  *	  Domain-name validation and conversion with ICU's UTS #46 API plus the
  *	  IDNA2008 (RFC 5892) derived property.
  *
+ * Floor: plain C with ICU, the lowest (no PostgreSQL header; fuzzed outside
+ * the server); used by domain_name.c, email_address.c and
+ * registry_message.c.
+ *
  * Pure C (ICU only): no PostgreSQL headers, no palloc, no ereport, so the
  * checks can be fuzzed outside the server.  Every function takes UTF-8 text
  * with an explicit length (no terminator needed), writes a NUL-terminated

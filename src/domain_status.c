@@ -3,10 +3,14 @@
  *	  fmgr wrappers of the domxfer.domain_status base type: text and binary
  *	  I/O, comparison and hashing, set operators, casts and RDAP spellings.
  *
+ * Floor: server C above domain_status.h and domain_status_parse.h; nothing
+ * of ours uses it (SQL calls it).
+ *
  * All text handling lives in domain_status_parse.c (pure C); this file only
  * turns its results and errors into Datums and ereports.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"

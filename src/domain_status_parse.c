@@ -2,8 +2,14 @@
  * domain_status_parse.c
  *	  Pure C text handling of domxfer.domain_status (see domain_status_parse.h).
  *
+ * Floor: plain C, the lowest (no PostgreSQL header; fuzzed and tested
+ * outside the server); it defines the value itself (DomainStatus, DS_*),
+ * which domain_status.h and transfer_rules.c use.
+ *
  * Grammar of the text form (white space is ignored everywhere, names are
- * matched case-insensitively in their EPP or RDAP spelling):
+ * matched case-insensitively in their EPP or RDAP spelling, or as the
+ * upper-case enum names with underscores that registry software stores,
+ * e.g. CLIENT_TRANSFER_PROHIBITED):
  *
  *	 input   := list | "{" list "}"
  *	 list    := <nothing> | element ("," element)*
@@ -179,7 +185,8 @@ lookup_token(const char *token, size_t len, bool quoted)
 
 		if (quoted && c == '\\' && i + 1 < len)
 			c = token[++i];
-		else if (is_white_space(c))
+		/* white space, and the underscores of Java enum names (CLIENT_HOLD) */
+		else if (is_white_space(c) || c == '_')
 			continue;
 		if (norm_len == sizeof(norm))
 			return -1;			/* longer than any name */

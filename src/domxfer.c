@@ -1,26 +1,18 @@
 /*
  * domxfer.c
- *	  Module entry point: _PG_init only calls the init helpers of each concern.
+ *	  The module's magic block and the flags every concern may read
+ *	  (declared in domxfer.h with the settings, which settings.c defines).
+ *
+ * Floor: the lowest; domxfer.h declares only settings and flags, and this
+ * file uses nothing of the project's. _PG_init, which calls every concern,
+ * is in init.c, the top floor.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
 
-#include "check_service.h"
 #include "domxfer.h"
-#include "transfer_worker.h"
 
 PG_MODULE_MAGIC;
 
 bool		domxfer_in_worker = false;
-
-void		_PG_init(void);
-
-/* Defines the settings and, when preloaded, registers the background workers. */
-void
-_PG_init(void)
-{
-	domxfer_init_settings();
-	domxfer_init_worker();
-	domxfer_init_check_service();
-}

@@ -1,6 +1,9 @@
 /*
  * domxfer.h
  *	  Module-wide declarations: settings and per-concern init helpers.
+ *
+ * Floor: the lowest: settings and flags only (defined in settings.c and
+ * domxfer.c); any pair may use it.
  */
 #ifndef DOMXFER_H
 #define DOMXFER_H
@@ -12,6 +15,12 @@ extern int	domxfer_naptime_ms;
 extern int	domxfer_batch_size;
 extern bool domxfer_batch_checks_links;
 extern int	domxfer_auth_check_workers;	/* pool size, check_service.c */
+
+/* domxfer.notify (doorbell.c) */
+#define DOMXFER_NOTIFY_AUTO			0
+#define DOMXFER_NOTIFY_COALESCED	1
+#define DOMXFER_NOTIFY_EACH			2
+extern int	domxfer_notify_mode;
 
 extern void domxfer_init_settings(void);
 

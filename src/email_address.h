@@ -1,6 +1,9 @@
 /*
  * email_address.h
  *	  The one strict check of the holder's e-mail address (rule R8).
+ *
+ * Floor: server C above email_syntax.h and domain_name_check.h; used by
+ * transfer_rules.c.
  */
 #ifndef EMAIL_ADDRESS_H
 #define EMAIL_ADDRESS_H

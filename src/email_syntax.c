@@ -2,6 +2,9 @@
  * email_syntax.c
  *	  Syntax check of an e-mail address (rule R8), in pure C.
  *
+ * Floor: plain C, the lowest (no PostgreSQL header; fuzzed outside the
+ * server); used by email_address.c.
+ *
  * One pass over the octets with a class table, because the rule functions
  * run it on every row of reports over millions of domains.
  */

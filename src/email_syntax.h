@@ -2,6 +2,9 @@
  * email_syntax.h
  *	  Syntax check of an e-mail address (rule R8). Pure C: no PostgreSQL
  *	  headers, no allocation, no error reporting, so it can be fuzzed alone.
+ *
+ * Floor: plain C, the lowest (no PostgreSQL header; fuzzed outside the
+ * server); used by email_address.c.
  */
 #ifndef EMAIL_SYNTAX_H
 #define EMAIL_SYNTAX_H

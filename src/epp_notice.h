@@ -3,6 +3,9 @@
  *	  Pure C reading of EPP transfer notices (RFC 5730 §2.9.2.3 poll and
  *	  responses, RFC 5731 §3.2.4 <trnData>) with libxml2.
  *
+ * Floor: plain C with libxml2, the lowest (no PostgreSQL header; fuzzed
+ * outside the server); used by registry_message.c.
+ *
  * No PostgreSQL headers, no palloc, no error reporting: bytes go in, an
  * EppNotice with the fields (malloc'd, freed by epp_notice_free) or the kind
  * of failure comes out, so the reader can be fuzzed outside the server.
@@ -39,6 +42,7 @@ typedef struct EppNotice
 	int			result_code;	/* <result code>, -1 if absent */
 	char	   *msgq_id;		/* <msgQ id>, NULL if absent */
 	char	   *ns_uri;			/* the namespace of the <trnData> */
+	char	   *epp_ns_uri;		/* the namespace of the root <epp> */
 	/* the <trnData> children, white space trimmed; NULL if absent */
 	char	   *name;
 	char	   *tr_status;
@@ -66,6 +70,9 @@ extern void epp_notice_free(EppNotice *notice);
 
 /* RFC 3339 date-time with a zone (Z or ±hh:mm), optional fraction. */
 extern bool epp_time_is_rfc3339(const char *s);
+
+/* The same, or an XML Schema dateTime without a zone (*has_zone false). */
+extern bool epp_time_is_readable(const char *s, bool *has_zone);
 
 /* RFC 5730 clIDType: a token of 3 to 16 characters. */
 extern bool epp_clid_is_valid(const char *s);

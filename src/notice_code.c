@@ -4,6 +4,9 @@
  *	  writer (SPEC §9: the code may travel to the mailer encrypted to its
  *	  OpenPGP key).
  *
+ * Floor: server C, the lowest: it uses no other pair; auth_code.c hands it
+ * each new code.
+ *
  * The lifecycle functions never store a code; they hand it to their caller.
  * So that the notice writer (a trigger on transfer_events, install/75_notices.sql)
  * can encrypt it without any lifecycle function passing it on,
@@ -17,10 +20,9 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "auth_code.h"
 #include "notice_code.h"
 
-static char stash[AUTH_CODE_LENGTH + 1];
+static char stash[NOTICE_CODE_MAX_LENGTH + 1];
 static size_t stash_len = 0;
 static SubTransactionId stash_subxact = InvalidSubTransactionId;
 static bool callbacks_registered = false;
@@ -63,8 +65,8 @@ notice_code_remember(const char *code, size_t len)
 		RegisterSubXactCallback(notice_code_subxact_callback, NULL);
 		callbacks_registered = true;
 	}
-	if (len > AUTH_CODE_LENGTH)
-		len = AUTH_CODE_LENGTH;
+	if (len > NOTICE_CODE_MAX_LENGTH)
+		len = NOTICE_CODE_MAX_LENGTH;
 	stash_wipe();
 	memcpy(stash, code, len);
 	stash_len = len;

@@ -3,6 +3,9 @@
  *	  A dump's data loads into domxfer's tables in any order, and nothing
  *	  decides a transfer while it loads.
  *
+ * Floor: server C above transfer_worker.h (where restoring backends are
+ * noted in shared memory).
+ *
  * pg_dump orders the data of an extension's configuration tables by their
  * foreign keys for a serial restore, but the archive entries it writes do
  * not depend on each other, so "pg_restore -j" loads them concurrently: a

@@ -2,6 +2,11 @@
  * side_transaction.c
  *	  Runs fixed domxfer queries in a separate, committed transaction.
  *
+ * Floor: server C above actor.h. The resident check service above it is
+ * handed in by init.c (side_transaction_set_service), so this pair never
+ * includes check_service.h; check_service.c uses this one
+ * (side_run_queries, SideRequest).
+ *
  * The caller starts a dynamic background worker (no preloading needed),
  * hands it the request in a DSM segment and waits for it to exit. The worker
  * connects to the caller's database as the caller's current user (inside the
@@ -15,6 +20,7 @@
  * guess is either compared and counted, or not compared at all.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -39,7 +45,6 @@
 #include "access/xlog.h"
 
 #include "actor.h"
-#include "check_service.h"
 #include "side_transaction.h"
 
 /*
@@ -49,6 +54,33 @@
  */
 #define SIDE_SLOT_WAIT_MS	1000
 #define SIDE_SLOT_MAX_PAUSE_MS	50
+
+/* The resident service registered by _PG_init (check_service.c), if any. */
+static SideServiceRun service_run = NULL;
+static SideServiceCountDynamic service_count_dynamic = NULL;
+
+/* Lets the layer above serve requests without this file knowing it. */
+void
+side_transaction_set_service(SideServiceRun run, SideServiceCountDynamic count_dynamic)
+{
+	service_run = run;
+	service_count_dynamic = count_dynamic;
+}
+
+/* Whether the resident service ran the request (false: none, or it cannot now). */
+static bool
+side_service_run(SideRequest *request)
+{
+	return service_run != NULL && service_run(request);
+}
+
+/* Tells the resident service that the dynamic-worker path served one request. */
+static void
+side_service_count_dynamic(SideAction action)
+{
+	if (service_count_dynamic != NULL)
+		service_count_dynamic(action);
+}
 
 /* Fills the request fields every action shares. */
 static void
@@ -241,6 +273,22 @@ side_run_queries(SideRequest *request)
 	}
 }
 
+/*
+ * Keeps presented auth codes out of the server log: since PostgreSQL 16
+ * auto_explain logs the parameters of the queries it explains
+ * (auto_explain.log_parameter_max_length, default: all of them), and this
+ * worker's compare query carries the code as one. Set for the worker's whole
+ * session, above postgresql.conf, so a reload cannot turn it back on.
+ */
+void
+domxfer_hide_query_parameters(void)
+{
+	/* only where auto_explain is loaded and has the setting (16 and later) */
+	if (GetConfigOption("auto_explain.log_parameter_max_length", true, false) != NULL)
+		(void) set_config_option("auto_explain.log_parameter_max_length", "0",
+								 PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_SET, true, 0, false);
+}
+
 /* Runs the request's queries in the worker's own transaction and commits it. */
 static void
 side_transaction_execute(SideRequest *request)
@@ -277,6 +325,7 @@ domxfer_side_transaction_main(Datum main_arg)
 				 errdetail("The backend that asked for it has stopped waiting.")));
 	request = dsm_segment_address(seg);
 	BackgroundWorkerInitializeConnectionByOid(request->database_id, request->role_id, 0);
+	domxfer_hide_query_parameters();
 	strlcpy(domxfer_actor_override, request->actor, NAMEDATALEN);
 
 	PG_TRY();
@@ -381,13 +430,13 @@ domxfer_check_auth_code_in_side_transaction(PG_FUNCTION_ARGS)
 	}
 
 	/* the resident check service first; a process of its own otherwise */
-	if (domxfer_check_service_run(&request))
+	if (side_service_run(&request))
 		committed = request.committed;
 	else
 	{
 		committed = run_side_transaction(&request, SIDE_SLOT_WAIT_MS);
 		if (committed)
-			domxfer_check_service_count_dynamic(SIDE_CHECK_AUTH_CODE);
+			side_service_count_dynamic(SIDE_CHECK_AUTH_CODE);
 	}
 	explicit_bzero(request.code, sizeof(request.code));
 	if (!committed)
@@ -427,11 +476,11 @@ domxfer_decide_in_side_transaction(PG_FUNCTION_ARGS)
 	request.at = PG_GETARG_TIMESTAMPTZ(1);
 	if (RecoveryInProgress())
 		PG_RETURN_BOOL(false);	/* nothing can be decided here */
-	if (domxfer_check_service_run(&request))
+	if (side_service_run(&request))
 		PG_RETURN_BOOL(request.committed);
 	/* no waiting for a slot: the caller can decide in its own transaction */
 	if (!run_side_transaction(&request, 0))
 		PG_RETURN_BOOL(false);
-	domxfer_check_service_count_dynamic(SIDE_DECIDE_DUE);
+	side_service_count_dynamic(SIDE_DECIDE_DUE);
 	PG_RETURN_BOOL(true);
 }

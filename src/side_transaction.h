@@ -2,6 +2,11 @@
  * side_transaction.h
  *	  Work that must commit even when the calling transaction then fails.
  *
+ * Floor: server C above actor.h. The resident check service above it is
+ * handed in by init.c (side_transaction_set_service), so this pair never
+ * includes check_service.h; check_service.c uses this one
+ * (side_run_queries, SideRequest).
+ *
  * A wrong auth code must raise SQLSTATE 28P01 and yet count as a failed
  * attempt; raising the error rolls back whatever the caller's transaction
  * wrote. So a presented code is compared, and a wrong one counted, by a
@@ -67,9 +72,24 @@ typedef struct SideRequest
 	bool		no_slot;		/* no worker could be registered */
 } SideRequest;
 
+/*
+ * A resident service that may run a request instead of a dynamic worker:
+ * run returns true when it served the request (its result or error is in
+ * *request), false when it cannot take it now (nothing was run);
+ * count_dynamic counts a request the dynamic-worker path served. The layer
+ * above (check_service.c) registers itself from _PG_init, so this file never
+ * calls up into it.
+ */
+typedef bool (*SideServiceRun) (SideRequest *request);
+typedef void (*SideServiceCountDynamic) (SideAction action);
+
+extern void side_transaction_set_service(SideServiceRun run,
+										 SideServiceCountDynamic count_dynamic);
+
 extern PGDLLEXPORT void domxfer_side_transaction_main(Datum main_arg);
 
 /* Runs a request's fixed queries in the current transaction (SPI connected). */
 extern void side_run_queries(SideRequest *request);
+extern void domxfer_hide_query_parameters(void);
 
 #endif							/* SIDE_TRANSACTION_H */

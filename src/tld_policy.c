@@ -3,6 +3,9 @@
  *	  Per-backend cache of domxfer.tld_policy, and the table's helper
  *	  functions (its change trigger and its time zone check).
  *
+ * Floor: server C above reason_codes.h and domain_name_check.h (a TLD
+ * spelled in upper case or as a U-label); used by transfer_rules.c.
+ *
  * The cache is an open-addressing hash table keyed by TLD, built from one
  * scan of the table in a memory context under CacheMemoryContext. DML does
  * not invalidate relcache entries by itself, so the table has statement and
@@ -30,8 +33,9 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "domain_name_check.h"
+#include "reason_codes.h"
 #include "tld_policy.h"
-#include "transfer_rules.h"
 
 #define DEFAULT_TLD			"*"
 /* Longest TLD we can hold: one DNS label. */
@@ -386,6 +390,22 @@ tld_policy_lookup(const char *tld, size_t len)
 	}
 }
 
+static const TldPolicy *tld_policy_for_spelling(const char *tld, size_t len);
+
+/* True when a TLD label is lower-case ASCII, as tld_policy keys are. */
+static inline bool
+tld_is_canonical(const char *tld, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) tld[i];
+
+		if (c >= 0x80 || (c >= 'A' && c <= 'Z'))
+			return false;
+	}
+	return true;
+}
+
 /* The policy of a canonical domain name's TLD (see tld_policy.h). */
 const TldPolicy *
 tld_policy_for_domain(const char *name, size_t len)
@@ -397,9 +417,17 @@ tld_policy_for_domain(const char *name, size_t len)
 	if (unlikely(!policy_cache_valid))
 		tld_policy_cache_load();
 
+	/* a registrar's own table may spell the name with a trailing dot */
+	if (len > 0 && name[len - 1] == '.')
+	{
+		len--;
+		tld--;
+	}
 	while (tld > name && tld[-1] != '.')
 		tld--;
 	tld_len = name + len - tld;
+	if (unlikely(!tld_is_canonical(tld, tld_len)))
+		return tld_policy_for_spelling(tld, tld_len);
 	/* no TLD has a longer name: not in the table, so the default applies */
 	if (tld_len > TLD_MAX_LENGTH)
 		return &default_policy;
@@ -413,6 +441,33 @@ tld_policy_for_domain(const char *name, size_t len)
 	last_tld_len = tld_len;
 	last_policy = policy;
 	return policy;
+}
+
+/*
+ * The policy of a TLD spelled in upper case or as a U-label (a registrar's
+ * own table, SPEC §10): the policy of its canonical A-label, so X.HK and
+ * .香港 still meet R9.
+ */
+static const TldPolicy *
+tld_policy_for_spelling(const char *tld, size_t len)
+{
+	char		label[DOMAIN_NAME_BUFSIZE];
+	char		ascii[DOMAIN_NAME_BUFSIZE];
+	DomainNameError *err;
+	int			n;
+
+	if (len == 0 || len > DOMAIN_NAME_MAX_INPUT - 2)
+		return &default_policy;
+	/* "x." + the label: a name of two labels whose TLD is the A-label */
+	label[0] = 'x';
+	label[1] = '.';
+	memcpy(label + 2, tld, len);
+	err = palloc(sizeof(DomainNameError));
+	n = domain_name_to_ascii(label, len + 2, ascii, sizeof(ascii), err);
+	pfree(err);
+	if (n < 2 || n - 2 > TLD_MAX_LENGTH)
+		return &default_policy;
+	return tld_policy_for_domain(ascii, n);
 }
 
 /*

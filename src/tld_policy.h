@@ -2,6 +2,8 @@
  * tld_policy.h
  *	  Per-backend cache of domxfer.tld_policy, looked up by a domain's TLD.
  *
+ * Floor: server C above reason_codes.h; used by transfer_rules.c.
+ *
  * The rule functions run on every row of reports over millions of domains,
  * so they read the policy numbers from this cache, never from the table.
  * The cache is loaded on first use and dropped whenever the table changes

@@ -2,6 +2,10 @@
  * transfer_rules.c
  *	  The transfer-out rules (SPEC §1): blockers, warnings and the window.
  *
+ * Floor: server C, a top: it may use reason_codes.h, tld_policy.h,
+ * email_address.h, domain_status.h and domxfer.h; nothing of ours uses it
+ * (SQL calls it).
+ *
  * The SQL-callable functions here take the columns of domxfer.domains one
  * by one, not the row: the public functions over a row are inlinable SQL
  * wrappers that pass d.col, which the planner turns into plain column
@@ -20,6 +24,7 @@
  * library before ALTER EXTENSION UPDATE: they evaluate R1-R9, all blocking.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -32,33 +37,8 @@
 #include "domain_status.h"
 #include "domxfer.h"
 #include "email_address.h"
+#include "reason_codes.h"
 #include "tld_policy.h"
-#include "transfer_rules.h"
-
-/* Reason codes in the rules table's order (bit i is code i). */
-const char *const transfer_rule_codes[TR_NRULES] = {
-	"not_sponsored",
-	"too_soon_after_registration",
-	"too_close_to_expiry",
-	"too_soon_after_transfer",
-	"transfer_prohibited",
-	"transfer_pending",
-	"deletion_pending",
-	"unpaid",
-	"legal_proceedings",
-	"holder_disputed",
-	"too_soon_after_late_renewal",
-	"contacts_incomplete",
-	"registrant_email_invalid",
-	"manual_process_required",
-	"too_soon_after_registrant_change",
-	"operation_pending",
-};
-
-const char *const transfer_warning_codes[TW_NWARNINGS] = {
-	"uses_registrar_dns",
-	"expires_within_30_days",
-};
 
 #define DS_TRANSFER_PROHIBITED_BITS \
 	(DS_CLIENT_TRANSFER_PROHIBITED | DS_SERVER_TRANSFER_PROHIBITED)
@@ -67,18 +47,6 @@ const char *const transfer_warning_codes[TW_NWARNINGS] = {
 /* R11: the pending* values RFC 5731 forbids beside pendingTransfer (R5b, R5c cover the rest) */
 #define DS_OTHER_OPERATION_BITS \
 	(DS_PENDING_CREATE | DS_PENDING_RENEW | DS_PENDING_UPDATE)
-
-/* The bit number of a rule's reason code, or -1 (see transfer_rules.h). */
-int
-transfer_rule_bit(const char *code)
-{
-	int			i;
-
-	for (i = 0; i < TR_NRULES; i++)
-		if (strcmp(code, transfer_rule_codes[i]) == 0)
-			return i;
-	return -1;
-}
 
 /*
  * Argument positions of the column-wise rule functions of 0.2.0, in the
@@ -342,6 +310,9 @@ failing_rules(const RuleRow *row, const TldPolicy *policy, int32 check)
 		mask |= TR_TOO_SOON_AFTER_REGISTRANT_CHANGE;
 	if (row->status & DS_OTHER_OPERATION_BITS)
 		mask |= TR_OPERATION_PENDING;
+	/* a registrar's status the type cannot read (SPEC §10) */
+	if (unlikely(row->status & DS_UNREADABLE))
+		mask |= TR_STATUS_UNREADABLE;
 	return mask & check;
 }
 

@@ -3,6 +3,8 @@
  *	  The background worker that decides pending transfers at their deadline,
  *	  and domxfer.worker_status() which reports what it is doing.
  *
+ * Floor: server C above domxfer.h; used by deadline_signal.c and init.c.
+ *
  * The worker only schedules: which transfers are due and what their outcome
  * is are decided by the SQL functions domxfer._decide_due_batch() (a whole
  * batch, set-based), domxfer._due_transfer_ids() with
@@ -38,6 +40,7 @@
 #include "access/xlog.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -115,6 +118,10 @@ typedef struct WorkerShared
 	/* backends that loaded a dump's rows (src/restore_guard.c), and where */
 	pid_t		restore_pid[RESTORE_SLOTS];
 	Oid			restore_db[RESTORE_SLOTS];
+	/* the doorbell (doorbell.c): commits that rang it, ever */
+	uint64		doorbell_rung;
+	/* the database the worker connected to last (kept across restarts) */
+	Oid			doorbell_dboid;
 } WorkerShared;
 
 /* A transfer whose decision raised an error, and when to try it again. */
@@ -135,6 +142,10 @@ static emit_log_hook_type prev_emit_log_hook = NULL;
 
 static FailedTransfer failed_transfers[FAILED_MEMORY];
 static int	failed_count = 0;
+
+/* The rings answered by this process's last doorbell; none yet at start. */
+static uint64 doorbell_answered = 0;
+static bool doorbell_answered_once = false;
 
 PG_FUNCTION_INFO_V1(domxfer_worker_status);
 
@@ -311,6 +322,90 @@ domxfer_worker_restore_in_progress(Oid dbid)
 		}
 	}
 	return running;
+}
+
+/*
+ * Whether coalesced doorbells work in this backend's database: the worker
+ * connected to it last, and, if must_be_running, its process runs now.
+ * False when the library was not preloaded (no worker, no shared memory).
+ */
+bool
+domxfer_worker_serves_doorbell(bool must_be_running)
+{
+	bool		serves;
+
+	if (worker_shared == NULL || !OidIsValid(MyDatabaseId))
+		return false;
+	SpinLockAcquire(&worker_shared->mutex);
+	serves = worker_shared->doorbell_dboid == MyDatabaseId &&
+		(!must_be_running || worker_shared->pid != 0);
+	SpinLockRelease(&worker_shared->mutex);
+	return serves;
+}
+
+/*
+ * Called after a commit that changed transfers in coalesced mode: counts a
+ * ring and wakes the worker, which answers any number of rings with one
+ * NOTIFY.  Runs after the commit became visible, so a listener woken by that
+ * NOTIFY sees the commit.  A worker that is not running answers when it
+ * starts (it always sends one doorbell then).
+ */
+void
+domxfer_worker_ring_doorbell(void)
+{
+	Latch	   *latch = NULL;
+
+	if (worker_shared == NULL)
+		return;
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->doorbell_rung++;
+	if (worker_shared->pid != 0)
+		latch = worker_shared->latch;
+	SpinLockRelease(&worker_shared->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+/*
+ * Sends one NOTIFY domxfer_transfer (no payload) if any commit rang since the
+ * last one this process sent, and once at start, for rings a previous worker
+ * process may have left unanswered.  The doorbell need not survive a crash
+ * (listeners read the events table, and the restarted worker rings once), so
+ * its commit does not wait for the WAL flush.  An error (e.g. a full NOTIFY
+ * queue) is logged and the ring answered at the next wake-up.
+ */
+static void
+answer_doorbell(void)
+{
+	uint64		rung;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	rung = worker_shared->doorbell_rung;
+	SpinLockRelease(&worker_shared->mutex);
+	if (doorbell_answered_once && rung == doorbell_answered)
+		return;
+
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		(void) set_config_option("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+		Async_Notify(DOMXFER_DOORBELL_CHANNEL, "");
+		CommitTransactionCommand();
+		doorbell_answered = rung;
+		doorbell_answered_once = true;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
 }
 
 /* The worker's next wake-up, NO_DEADLINE if none. */
@@ -1086,6 +1181,10 @@ domxfer_worker_main(Datum main_arg)
 	SetConfigOption("application_name", WORKER_TYPE, PGC_SUSET, PGC_S_SESSION);
 	/* every name the worker uses is qualified; nothing may be planted */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
+	/* from now on coalesced doorbells in this database are answered here */
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->doorbell_dboid = MyDatabaseId;
+	SpinLockRelease(&worker_shared->mutex);
 
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "domxfer worker pass",
 									 ALLOCSET_DEFAULT_SIZES);
@@ -1096,6 +1195,7 @@ domxfer_worker_main(Datum main_arg)
 
 		CHECK_FOR_INTERRUPTS();
 		reload_settings_if_asked();
+		answer_doorbell();
 
 		/* a dump is being loaded here: its events and sequences may still be on the way */
 		if (domxfer_worker_restore_in_progress(MyDatabaseId))

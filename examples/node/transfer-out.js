@@ -12,8 +12,13 @@
 //      due by then, so never run it against a production database).
 // and afterwards looks up the new registrar with one call (rdap_domain).
 //
-// The mailer LISTENs on domxfer_transfer and prints, one line per notice,
-// the e-mail it would send. It reads what it needs from the reporting view
+// The mailer listens with the doorbell pattern (SPEC §3): LISTEN
+// domxfer_transfer, take a cursor, and on every notification read what
+// happened since with domxfer.transfer_events_since(cursor); it prints,
+// one line per event, the e-mail it would send. A notification is only a
+// doorbell: one may stand for many commits (domxfer.notify = coalesced,
+// payload empty) or come per change (each, with 0.2.0's payload), and the
+// mailer does the same for both. It reads what it needs from the reporting view
 // domxfer.transfer_report. The auth code is the exception: the database
 // returns it only once, to the application, which hands it to the mailer in
 // memory.
@@ -23,7 +28,15 @@
 // --decide-at-deadline). The demo domains are created when missing; their
 // names are the arguments (default: one fresh name).
 //
-// Usage: node transfer-out.js [--decide-at-deadline] [--gaining REGISTRAR] [NAME...]
+// A transfer-out cannot be undone: the domain leaves, and the audit log is
+// append-only. So the example writes only to a database it created itself
+// (--create-database NAME: creates it, with the extension, and marks it as
+// the example's) and otherwise only describes what it would do (a dry run),
+// unless --write-to-existing-database says to write to the database PG*
+// points at; even then it never touches a domain that existed before it ran.
+//
+// Usage: node transfer-out.js [--create-database NAME | --write-to-existing-database]
+//        [--decide-at-deadline] [--gaining REGISTRAR] [NAME...]
 
 'use strict';
 
@@ -31,14 +44,21 @@ const { Client } = require('pg');
 
 const NOTICE_TIMEOUT_MS = 10000;
 const CODE_WAIT_MS = 5000;
+// The comment a database created by this example carries.
+const OWN_DATABASE_MARK = 'created by examples/node/transfer-out.js for its demo transfers (throwaway data)';
 
 function parseArguments(argv) {
-	const options = { decideAtDeadline: false, gaining: 'gaining-reg', names: [] };
+	const options = { decideAtDeadline: false, gaining: 'gaining-reg', names: [],
+		createDatabase: null, writeToExisting: false };
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === '--decide-at-deadline')
 			options.decideAtDeadline = true;
 		else if (argv[i] === '--gaining' && i + 1 < argv.length)
 			options.gaining = argv[++i];
+		else if (argv[i] === '--create-database' && i + 1 < argv.length)
+			options.createDatabase = argv[++i];
+		else if (argv[i] === '--write-to-existing-database')
+			options.writeToExisting = true;
 		else if (argv[i].startsWith('--'))
 			throw new Error(`unknown option ${argv[i]}`);
 		else
@@ -46,7 +66,47 @@ function parseArguments(argv) {
 	}
 	if (options.names.length === 0)
 		options.names.push(`demo-${Date.now().toString(36)}.example`);
+	if (options.createDatabase !== null && options.writeToExisting)
+		throw new Error('--create-database and --write-to-existing-database exclude each other');
 	return options;
+}
+
+// --create-database NAME: a database of the example's own, with the
+// extension, marked so that later runs know it is theirs. An existing
+// database of that name is used only if it carries the mark.
+async function createOwnDatabase(name) {
+	const admin = new Client({ database: 'postgres' });
+	await admin.connect();
+	try {
+		const { rows } = await admin.query(
+			"SELECT shobj_description(oid, 'pg_database') AS mark FROM pg_database WHERE datname = $1", [name]);
+		if (rows.length > 0 && rows[0].mark !== OWN_DATABASE_MARK)
+			throw new Error(`database "${name}" exists and was not created by this example: `
+				+ 'pick another name for --create-database');
+		if (rows.length === 0) {
+			await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+			await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(OWN_DATABASE_MARK)}`);
+			console.log(`app: database ${name} created for the demo`);
+		}
+	} finally {
+		await admin.end();
+	}
+	process.env.PGDATABASE = name;
+	const db = new Client();
+	await db.connect();
+	try {
+		await db.query('SET client_min_messages = error');
+		await db.query('CREATE EXTENSION IF NOT EXISTS domxfer');
+	} finally {
+		await db.end();
+	}
+}
+
+// Whether the connected database is one this example created.
+async function isOwnDatabase(client) {
+	const { rows } = await client.query(
+		"SELECT shobj_description(oid, 'pg_database') AS mark FROM pg_database WHERE datname = current_database()");
+	return rows.length > 0 && rows[0].mark === OWN_DATABASE_MARK;
 }
 
 // The e-mail a notice asks for, as one line; null for a notice that needs none.
@@ -131,15 +191,29 @@ class Mailer {
 		this.queue = Promise.resolve();
 		this.waiters = [];
 		this.failure = null;
+		this.cursor = null;
 	}
 
+	// LISTEN first, then the cursor: a commit between the two is read at
+	// the first doorbell, and none is missed.
 	async start() {
-		this.client.on('notification', (message) => {
+		await this.client.query('LISTEN domxfer_transfer');
+		this.cursor = (await this.client.query(
+			'SELECT next_cursor FROM domxfer.transfer_events_since(NULL)')).rows[0].next_cursor;
+		this.client.on('notification', () => {
 			this.queue = this.queue
-				.then(() => this.handle(JSON.parse(message.payload)))
+				.then(() => this.readEvents())
 				.catch((error) => { this.failure = error; this.wake(); });
 		});
-		await this.client.query('LISTEN domxfer_transfer');
+	}
+
+	// Every event committed since the cursor, exactly once, in id order.
+	async readEvents() {
+		const { rows } = await this.client.query(
+			'SELECT next_cursor, events FROM domxfer.transfer_events_since($1)', [this.cursor]);
+		this.cursor = rows[0].next_cursor;
+		for (const event of rows[0].events)
+			await this.handle(event);
 	}
 
 	async handle(notice) {
@@ -248,6 +322,8 @@ async function runTransfer(app, mailer, authCodes, name, ending, options) {
 
 async function main() {
 	const options = parseArguments(process.argv.slice(2));
+	if (options.createDatabase !== null)
+		await createOwnDatabase(options.createDatabase);
 	const authCodes = new AuthCodes();
 	const listener = await connect();
 	const app = await connect();
@@ -255,6 +331,28 @@ async function main() {
 		const registrar = (await app.query("SELECT current_setting('domxfer.registrar_id', true) AS id")).rows[0].id;
 		if (!registrar)
 			throw new Error('the setting domxfer.registrar_id is not set on this server');
+
+		const own = await isOwnDatabase(app);
+		const database = (await app.query('SELECT current_database() AS name')).rows[0].name;
+		if (!own && !options.writeToExisting) {
+			console.log(`dry run: database ${database} was not created by this example, so nothing is written to it.`);
+			for (const name of options.names)
+				console.log(`dry run: would create the demo domain ${name} and transfer it out to ${options.gaining}`
+					+ ' (irreversible: the domain leaves, the audit log keeps every step)');
+			console.log('To run it: --create-database NAME (a database of its own), or '
+				+ `--write-to-existing-database to write to ${database} (only new demo domains are touched).`);
+			return;
+		}
+		if (!own) {
+			// never a domain that was there before: only the demo's own
+			for (const name of options.names) {
+				const { rows } = await app.query(
+					'SELECT 1 FROM domxfer.domains WHERE name = domxfer.normalize_domain($1)', [name]);
+				if (rows.length > 0)
+					throw new Error(`domain ${name} exists in ${database}: the example transfers out only `
+						+ 'demo domains it creates, never an existing one (use a fresh name)');
+			}
+		}
 
 		const mailer = new Mailer(listener, authCodes);
 		await mailer.start();

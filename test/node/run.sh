@@ -40,9 +40,8 @@ psql_value() {
 echo "# node $(node --version), npm $(npm --version)"
 mkdir -p "$WORK"
 
-check "fresh database with the extension" \
-	env PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" \
-		-c "\\c $DB" -c "CREATE EXTENSION domxfer"
+check "no database $DB from an earlier run (the example creates its own)" \
+	env PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB"
 
 (cd "$EXAMPLE" && npm ci --no-audit --no-fund --loglevel=error) >"$WORK/npm.log" 2>&1
 rc=$?
@@ -50,7 +49,7 @@ check "npm ci installs the pinned packages (status $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/# npm: /' "$WORK/npm.log"
 
 # It must end by itself: a hang is a failure, not a stuck test run.
-timeout 120 node "$EXAMPLE/transfer-out.js" --decide-at-deadline --gaining gaining-reg \
+timeout 120 env PGDATABASE=postgres node "$EXAMPLE/transfer-out.js" --create-database $DB --decide-at-deadline --gaining gaining-reg \
 	'例子.com' 'Cancel-Me.example' 'deadline.example' >"$WORK/output.txt" 2>"$WORK/stderr.txt"
 rc=$?
 check "the program exits by itself with status 0 (got $rc)" test "$rc" -eq 0
@@ -86,6 +85,37 @@ check "the domains moved to the gaining registrar, the cancelled one stayed" \
 
 check "the audit log has one event per notice (9)" \
 	test "$(psql_value "SELECT count(*) FROM domxfer.transfer_events")/$(grep -c '^mail to ' "$WORK/output.txt")" = 9/9
+
+# The example writes only to a database it created (--create-database): a
+# transfer-out cannot be undone. Against any other database it describes
+# what it would do and writes nothing; --write-to-existing-database lets it
+# write there, but never to a domain that existed before it ran.
+OTHER=domxfer_node_other
+check "a registrar's database the example did not create, with a domain of its own" \
+	env PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $OTHER" -c "CREATE DATABASE $OTHER" \
+		-c "\\c $OTHER" -c "CREATE EXTENSION domxfer" \
+		-c "INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+			VALUES ('customer.example', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', 'holder@example.net')"
+opsql() { psql -X -q -A -t -d $OTHER -v ON_ERROR_STOP=1 -c "$1"; }
+timeout 60 env PGDATABASE=$OTHER node "$EXAMPLE/transfer-out.js" customer.example fresh-demo.example >"$WORK/dry.txt" 2>&1
+rc=$?
+check "without a flag it is a dry run: exits 0 (got $rc) and says nothing was written" \
+	sh -c "test $rc -eq 0 && grep -q '^dry run: database $OTHER was not created by this example, so nothing is written to it.' '$WORK/dry.txt'"
+check "the dry run names what it would do and how to run it" \
+	sh -c "grep -q '^dry run: would create the demo domain customer.example and transfer it out' '$WORK/dry.txt' && grep -q -- '--create-database NAME' '$WORK/dry.txt'"
+check "nothing was written: one domain, no transfer, no audit event" \
+	test "$(opsql "SELECT (SELECT count(*) FROM domxfer.domains) || '/' || (SELECT count(*) FROM domxfer.transfers) || '/' || (SELECT count(*) FROM domxfer.transfer_events)")" = 1/0/0
+timeout 60 env PGDATABASE=$OTHER node "$EXAMPLE/transfer-out.js" --write-to-existing-database customer.example >"$WORK/existing.txt" 2>&1
+rc=$?
+check "--write-to-existing-database still refuses a domain that was there before (status $rc)" \
+	sh -c "test $rc -eq 1 && grep -q 'domain customer.example exists in $OTHER: the example transfers out only demo domains it creates' '$WORK/existing.txt'"
+check "customer.example is untouched: still ours, no transfer" \
+	test "$(opsql "SELECT sponsoring_registrar = current_setting('domxfer.registrar_id') AND open_transfer_id IS NULL AND (SELECT count(*) FROM domxfer.transfers) = 0 FROM domxfer.domains WHERE name = 'customer.example'")" = t
+timeout 60 env PGDATABASE=postgres node "$EXAMPLE/transfer-out.js" --create-database $OTHER x.example >"$WORK/create-other.txt" 2>&1
+rc=$?
+check "--create-database refuses a database of that name it did not create (status $rc)" \
+	sh -c "test $rc -eq 1 && grep -q 'database \"$OTHER\" exists and was not created by this example' '$WORK/create-other.txt'"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $OTHER" >/dev/null 2>&1
 
 # Registry mode (SPEC §8): examples/node/registry-client.js links domxfer
 # with a registry (the fake of test/node/fake-registry.js, which sends poll
@@ -211,6 +241,18 @@ check "the mails are in English and Chinese, with the Unicode name" \
 	const idn = lines.find((l) => l.kind === "transfer_requested" && l.to[0] === "holder1@example.net");
 	const text = idn.raw.replace(/=\r?\n/g, "");
 	process.exit(/asked to transfer/.test(text) && /Subject: =\?UTF-8\?/i.test(text) ? 0 : 1);' "$SINK"
+check "no mail shows the holder SQL or a database call (domxfer., cancel_transfer_out, SELECT)" \
+	node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const text = (raw) => {
+		const body = raw.split(/\r?\n\r?\n/).slice(1).join("\n\n");
+		return /quoted-printable/i.test(raw)
+			? Buffer.from(body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8")
+			: /base64/i.test(raw) ? Buffer.from(body, "base64").toString("utf8") : body;
+	};
+	const bad = lines.filter((l) => /domxfer\.|_transfer_out\(|reissue_auth_code|\bSELECT\b/.test(text(l.raw)));
+	if (bad.length) console.log("# e.g. notice " + bad[0].notice + " (" + bad[0].kind + ")");
+	process.exit(bad.length === 0 && lines.length > 0 ? 0 : 1);' "$SINK"
 check "the Chinese text decodes (申请转移域名 例子.example)" \
 	node -e '
 	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
@@ -220,6 +262,26 @@ check "the Chinese text decodes (申请转移域名 例子.example)" \
 		? Buffer.from(body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8")
 		: /base64/i.test(idn.raw) ? Buffer.from(body, "base64").toString("utf8") : body;
 	process.exit(decoded.includes("申请转移域名 例子.example") ? 0 : 1);' "$SINK"
+# A notice without a usable recipient (the TLD's rule set only warns on R8):
+# --exit-when-done still ends, says which notice is left and why, in words
+# that tell a missing address from one that exists but is unusable.
+check "two transfers whose holders have no usable address (.org warns on R8)" \
+	mpsql "INSERT INTO domxfer.tld_policy (tld, rule_set) VALUES ('org', 'icann_2024');
+		INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+		VALUES ('no-address.org', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', NULL),
+			   ('bad-address.org', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', 'holder@bad..example');
+		SELECT count(*) FROM domxfer.request_transfer_out('no-address.org') a, domxfer.request_transfer_out('bad-address.org') b"
+timeout 60 env PGDATABASE=$MDB node "$EXAMPLE/mailer.js" --smtp-host 127.0.0.1 --smtp-port "$SMTP_PORT" --batch 10 \
+	--lease-seconds 3 --poll-ms 200 --exit-when-done >"$WORK/mailer3.log" 2>"$WORK/mailer3.err"
+rc=$?
+check "--exit-when-done ends with notices that cannot be sent: status 3 (got $rc; 124 = still running)" test "$rc" -eq 3
+sed 's/^/# mailer: /' "$WORK/mailer3.err" | head -5
+check "it names the notice of the domain without an address" \
+	grep -q "no-address.org): no recipient: the domain has no registrant e-mail address" "$WORK/mailer3.err"
+check "and says the other address exists but is unusable" \
+	grep -q 'bad-address.org): no recipient: the domain.s registrant e-mail address "holder@bad..example" exists but is unusable' "$WORK/mailer3.err"
+check "both notices stay owed, with the reason as their last error" \
+	test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL AND last_error LIKE 'no recipient: %'")" -eq 2
 kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $MDB" >/dev/null 2>&1
 

@@ -29,4 +29,7 @@ const server = new SMTPServer({
 		});
 	},
 });
+// A client killed mid-session (the test's kill -9 of the mailer) resets its
+// connection: that is the client's end, not the sink's, which keeps serving.
+server.on('error', (e) => console.log(`client connection error: ${e.code || e.message}`));
 server.listen(Number(port), '127.0.0.1', () => console.log(`listening on ${port}`));

@@ -63,7 +63,8 @@ for my $i (1 .. 2)
 	my $session = $node->background_psql($db, on_error_stop => 0);
 	my $pid = $session->query_safe('SELECT pg_backend_pid()');
 	$session->query_until(qr/sleeping/, q{
-SET force_parallel_mode = on;
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
+		THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'on', false) AS parallel;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 \echo sleeping

@@ -64,7 +64,8 @@ is(counters(), '0 0', 'no check served yet');
 my $sleeper = $node->background_psql($db, on_error_stop => 0);
 my $sleeper_pid = $sleeper->query_safe('SELECT pg_backend_pid()');
 $sleeper->query_until(qr/sleeping/, q{
-SET force_parallel_mode = on;
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
+		THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'on', false) AS parallel;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 \echo sleeping

@@ -83,9 +83,15 @@ UPDATE domxfer.tld_policy SET min_days_after_transfer = 61 WHERE tld = '*';
 });
 	# the data as of the old version's columns (an update may add columns
 	# and tables: the rows' old columns must keep their values)
+	# the rule codes the old version has: an update may add rule-set rows for
+	# codes it adds (0.3.0: status_unreadable), never change the others
+	my $old_codes = $node->safe_psql($db, q{SELECT to_regclass('domxfer.reason_codes') IS NOT NULL}) eq 't'
+	  ? $node->safe_psql($db, q{SELECT string_agg(quote_literal(code), ',') FROM domxfer.reason_codes})
+	  : "''";
 	my $old_columns_sql = join("\nUNION ALL\n", map {
 		my ($rel, $cols) = split /\|/, $_, 2;
-		"SELECT '$rel|' || count(*) || '|' || md5(coalesce(string_agg(ROW($cols)::text, '|' ORDER BY ROW($cols)::text COLLATE \"C\"), '')) FROM $rel"
+		my $where = $rel eq 'domxfer.rule_sets' ? " WHERE code IN ($old_codes)" : '';
+		"SELECT '$rel|' || count(*) || '|' || md5(coalesce(string_agg(ROW($cols)::text, '|' ORDER BY ROW($cols)::text COLLATE \"C\"), '')) FROM $rel$where"
 	} split /\n/, $node->safe_psql($db, q{
 SELECT c.oid::regclass::text || '|' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
   FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid)

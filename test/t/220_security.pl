@@ -380,15 +380,32 @@ SELECT pg_stat_reset();
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 SELECT n, 'tap-registrar', now() - interval '400 days', now() + interval '400 days', 'holder@example.org'
   FROM unnest(ARRAY['sec-approve.example', 'sec-cancel.example', 'sec-due.example', 'sec-brute.example',
-					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test']) AS n;
+					'sec-manual.hk', 'sec-reissue.example', 'sec-registry.test', 'sec-spare.example']) AS n;
 -- registry notices apply only to a registry-managed TLD (SPEC §8)
 INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
+-- a registrar's own table (SPEC §10), owned by the admin who attaches it
+CREATE SCHEMA sec_src AUTHORIZATION domxfer_admin;
+CREATE TABLE sec_src.domains (name text PRIMARY KEY, sponsoring_registrar text NOT NULL,
+	registered_at timestamptz NOT NULL, expires_at timestamptz NOT NULL, registrant_email text,
+	balance numeric NOT NULL DEFAULT 0);
+ALTER TABLE sec_src.domains OWNER TO domxfer_admin;
+INSERT INTO sec_src.domains VALUES ('sec-own.example', 'tap-registrar', now() - interval '400 days',
+	now() + interval '400 days', 'holder@example.org', 0);
 });
 
 # Everything below runs as domxfer_app (or domxfer_admin) with public first
 # in search_path. Only literals and schema-qualified calls: the test's own
 # SQL must not resolve names through public either.
 my $app_session = q{
+-- the admin attaches its own table and detaches it again (SPEC §10)
+SET ROLE domxfer_admin;
+SET search_path = public, pg_catalog;
+SELECT domxfer.attach_domains('sec_src.domains', '{"unpaid": "balance > 0"}');
+SELECT domxfer.transfer_out_blockers(d) IS NOT NULL FROM sec_src.domains d;
+SELECT domxfer.transfer_out_blockers('SEC-Own.example');
+SELECT count(*) FROM domxfer.eligibility;
+SELECT domxfer.detach_domains();
+RESET ROLE;
 SET ROLE domxfer_app;
 SET search_path = public, pg_catalog;
 SELECT transfer_id AS approve_id, auth_code AS approve_code
@@ -426,6 +443,10 @@ SELECT domxfer.record_registry_response(:registry_command, 1000, 'SEC-SV-1');
 -- the mailer (notices to the holder)
 SELECT count(domxfer.mark_notice_sent(c.id)) FROM domxfer.claim_notices(2) c;
 SELECT count(domxfer.mark_notice_failed(c.id, 'hostile session')) FROM domxfer.claim_notices(1) c;
+SELECT domxfer.mark_notices_sent(ARRAY(SELECT c.id FROM domxfer.claim_notices(2) c)) OPERATOR(pg_catalog.>=) 0;
+-- the listener's read (0.3.0)
+SELECT pg_catalog.jsonb_array_length(s.events) OPERATOR(pg_catalog.>) 0
+  FROM domxfer.transfer_events_since('1:1:') s;
 
 -- the invoker-rights functions too
 SELECT domxfer.transfer_out_eligible('sec-reissue.example'),
@@ -462,6 +483,13 @@ UPDATE domxfer.tld_policy SET early_approval = true WHERE tld OPERATOR(pg_catalo
 INSERT INTO domxfer.tld_policy (tld, shipped, min_days_after_registration) VALUES ('hk', true, 60);
 INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-01', '*', 'New Year');
 DELETE FROM domxfer.holidays WHERE tld OPERATOR(pg_catalog.=) '*';
+-- a domain without transfers may go (the trigger that keeps those with transfers runs)
+DELETE FROM domxfer.domains WHERE name OPERATOR(pg_catalog.=) 'sec-spare.example';
+-- the registry link 0.3.0: an unusable message is stored and listed; the
+-- admin closes the discrepancy (SPEC §8)
+SELECT result FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response>');
+SELECT domxfer.acknowledge_registry_discrepancy(d.kind, d.discrepancy_id, 'hostile session: seen') IS NOT NULL
+  FROM domxfer.registry_discrepancies d WHERE d.kind OPERATOR(pg_catalog.=) 'invalid_message';
 };
 ($ret, $out, $err) = try_psql('hostile', $app_session);
 is($ret, 0, 'the application session with public first in search_path ran without errors')

@@ -1,4 +1,5 @@
-# Every ```sql block of README.md runs as printed against the demo's data.
+# Every ```sql block of README.md and of every docs/*.md page runs as
+# printed against the demo's data.
 #
 # The demo data is demo/demo_data.sql, the very file `make demo` loads, on a
 # server configured like the demo's (domxfer preloaded, registrar
@@ -6,11 +7,11 @@
 # DATABASE ... TEMPLATE), so blocks cannot disturb one another and any block
 # may rely on the demo data only.
 #
-# Conventions of README.md (see its "README examples" passage under Tests):
+# Conventions of the pages (see docs/tests.md, "README and docs examples"):
 #  * A statement that demonstrates an error is followed by a comment line
 #      -- ERROR 22023: the error's message
 #    The block must raise exactly the errors it marks, in order, with those
-#    SQLSTATEs; any other error fails the test, naming the README line.
+#    SQLSTATEs; any other error fails the test, naming the file and line.
 #  * A block not meant to run (it needs something the demo server lacks) is
 #    preceded by the line
 #      <!-- readme-sql: not run (the reason) -->
@@ -25,43 +26,50 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $top = "$FindBin::RealBin/../..";
-my $readme = "$top/README.md";
 my $demo_data = "$top/demo/demo_data.sql";
 my $demo_report = "$top/demo/report.sql";
-for my $f ($readme, $demo_data, $demo_report)
+for my $f ("$top/README.md", "$top/docs", $demo_data, $demo_report)
 {
-	BAIL_OUT("$f not found (scripts/run-tests.sh copies it beside the tests)") unless -f $f;
+	BAIL_OUT("$f not found (scripts/run-tests.sh copies it beside the tests)") unless -e $f;
 }
+# README.md first, then the docs pages in name order; named as in the checkout
+my @pages = ('README.md', map { "docs/" . ($_ =~ s{.*/}{}r) } sort glob("$top/docs/*.md"));
 
 # --- the blocks --------------------------------------------------------------
-open my $fh, '<:encoding(UTF-8)', $readme or die "$readme: $!";
-my @lines = <$fh>;
-close $fh;
-
-my (@blocks, $cur, $skip_reason, $last_nonblank);
-for my $i (0 .. $#lines)
+my @blocks;
+for my $page (@pages)
 {
-	my $line = $lines[$i];
-	my $lineno = $i + 1;
-	if (!$cur && $line =~ /^```sql\s*$/)
+	open my $fh, '<:encoding(UTF-8)', "$top/$page" or die "$top/$page: $!";
+	my @lines = <$fh>;
+	close $fh;
+
+	my ($cur, $last_nonblank);
+	for my $i (0 .. $#lines)
 	{
-		my $reason;
-		$reason = $1 if defined $last_nonblank
-		  && $last_nonblank =~ /^<!--\s*readme-sql:\s*not run\s*\((.+)\)\s*-->\s*$/;
-		$cur = { start => $lineno, text => '', skip => $reason };
-		next;
+		my $line = $lines[$i];
+		my $lineno = $i + 1;
+		if (!$cur && $line =~ /^```sql\s*$/)
+		{
+			my $reason;
+			$reason = $1 if defined $last_nonblank
+			  && $last_nonblank =~ /^<!--\s*readme-sql:\s*not run\s*\((.+)\)\s*-->\s*$/;
+			$cur = { page => $page, start => $lineno, text => '', skip => $reason };
+			next;
+		}
+		if ($cur && $line =~ /^```\s*$/)
+		{
+			push @blocks, $cur;
+			undef $cur;
+			next;
+		}
+		if ($cur) { $cur->{text} .= $line; next; }
+		$last_nonblank = $line if $line =~ /\S/;
 	}
-	if ($cur && $line =~ /^```\s*$/)
-	{
-		push @blocks, $cur;
-		undef $cur;
-		next;
-	}
-	if ($cur) { $cur->{text} .= $line; next; }
-	$last_nonblank = $line if $line =~ /\S/;
+	BAIL_OUT("$page line $cur->{start}: ```sql block not closed") if $cur;
 }
-BAIL_OUT("README.md line $cur->{start}: ```sql block not closed") if $cur;
-cmp_ok(scalar(@blocks), '>=', 12, 'README.md has its SQL examples (' . scalar(@blocks) . ' ```sql blocks)');
+my $in_readme = grep { $_->{page} eq 'README.md' } @blocks;
+cmp_ok($in_readme, '>=', 4, "README.md has its tour ($in_readme ```sql blocks)");
+cmp_ok(scalar(@blocks), '>=', 20, 'README.md and docs/*.md have their SQL examples (' . scalar(@blocks) . ' ```sql blocks in ' . scalar(@pages) . ' pages)');
 
 # --- a server like the demo's ----------------------------------------------
 my $node = PostgreSQL::Test::Cluster->new('readme');
@@ -92,14 +100,14 @@ my $n = 0;
 for my $b (@blocks)
 {
 	$n++;
-	my $where = "README.md line $b->{start}";
+	my $where = "$b->{page} line $b->{start}";
 	if (defined $b->{skip})
 	{
 		note("$where: not run ($b->{skip})");
 		pass("$where: not run ($b->{skip})");
 		next;
 	}
-	# the errors the block shows, in order: [SQLSTATE, README line]
+	# the errors the block shows, in order: [SQLSTATE, line of the page]
 	my @expected;
 	my $k = 0;
 	for my $l (split /\n/, $b->{text})

@@ -1,12 +1,17 @@
 /*
- * transfer_rules.h
- *	  The transfer-out rules of SPEC §1 as a bit mask of failing rules.
+ * reason_codes.h
+ *	  The reason codes of the transfer-out rules (SPEC §1) and of the
+ *	  warnings, as bit numbers and as text.
+ *
+ * Floor: the lowest; plain C (no PostgreSQL header), used by the policy
+ * cache (tld_policy.c, to fold a rule set into masks) and by the rule
+ * functions (transfer_rules.c).
  *
  * Bit order is the rules table's order, which is also the order of the
  * reason codes transfer_out_blockers() returns.
  */
-#ifndef TRANSFER_RULES_H
-#define TRANSFER_RULES_H
+#ifndef REASON_CODES_H
+#define REASON_CODES_H
 
 #define TR_NOT_SPONSORED				(1 << 0)	/* R1 */
 #define TR_TOO_SOON_AFTER_REGISTRATION	(1 << 1)	/* R2 */
@@ -25,7 +30,9 @@
 /* added in 0.2.0, after R9, so the bits above keep their meaning */
 #define TR_TOO_SOON_AFTER_REGISTRANT_CHANGE	(1 << 14)	/* R10 */
 #define TR_OPERATION_PENDING			(1 << 15)	/* R11 */
-#define TR_NRULES						16
+/* added in 0.3.0: a registrar's status column the type cannot read (§10) */
+#define TR_STATUS_UNREADABLE			(1 << 16)
+#define TR_NRULES						17
 #define TR_ALL							((1 << TR_NRULES) - 1)
 /* the rules of 0.1.0 (R1-R9), which its C functions still evaluate */
 #define TR_RULES_0_1					((1 << 14) - 1)
@@ -42,4 +49,4 @@ extern const char *const transfer_warning_codes[TW_NWARNINGS];
 /* The bit number of a rule's reason code, or -1 when it is not one. */
 extern int	transfer_rule_bit(const char *code);
 
-#endif							/* TRANSFER_RULES_H */
+#endif							/* REASON_CODES_H */

@@ -1,0 +1,1 @@
+../../install/45_domain_source.sql

@@ -1,0 +1,1 @@
+../../install/58_free_text.sql

@@ -1,0 +1,1 @@
+../../install/59_messages.sql

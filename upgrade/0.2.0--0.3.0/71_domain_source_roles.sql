@@ -1,0 +1,1 @@
+../../install/71_domain_source_roles.sql

@@ -1,0 +1,1 @@
+../../install/95_log_hygiene.sql

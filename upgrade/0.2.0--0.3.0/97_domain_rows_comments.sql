@@ -1,0 +1,1 @@
+../../install/97_domain_rows_comments.sql
