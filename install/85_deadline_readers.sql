@@ -62,24 +62,26 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	t domxfer.transfers;
+	v_state domxfer.transfer_state;
+	v_gaining text;
 	o record;
 BEGIN
 	IF d.open_transfer_id IS NULL THEN
 		RETURN d;
 	END IF;
-	SELECT * INTO t FROM domxfer.transfers tr
+	-- the columns domxfer_reader may read (never the code's hash)
+	SELECT tr.state, tr.gaining_registrar INTO v_state, v_gaining FROM domxfer.transfers tr
 	 WHERE tr.id OPERATOR(pg_catalog.=) d.open_transfer_id
 	   AND tr.due_at OPERATOR(pg_catalog.<=) at;
 	IF NOT FOUND THEN
 		RETURN d;
 	END IF;
-	o := domxfer._due_decision(t.id, at);
+	o := domxfer._due_decision(d.open_transfer_id, at);
 	IF o.state OPERATOR(pg_catalog.=) 'completed' THEN
-		d.sponsoring_registrar := t.gaining_registrar;
+		d.sponsoring_registrar := v_gaining;
 		d.last_transferred_at := o.decided_at;
 	END IF;
-	IF t.state OPERATOR(pg_catalog.=) 'pending' THEN
+	IF v_state OPERATOR(pg_catalog.=) 'pending' THEN
 		d.status := d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status;
 	END IF;
 	d.open_transfer_id := NULL;
