@@ -4,16 +4,19 @@
 -- before its transfer. A dump is one consistent snapshot: its COPY into
 -- these tables loads as pg_restore --disable-triggers would (foreign keys
 -- and domxfer's cross-table checks off for that COPY; see
--- src/restore_guard.c). Only the tables that reference another one get
--- it: domains keep their triggers (the canonical name; the lifecycle guard
--- accepts a restored open_transfer_id whether its transfers are loaded yet
--- or not), and so do tld_policy and rule_sets (a restored shipped row
+-- src/restore_guard.c). domains get it too: its lifecycle guard reads the
+-- transfers, which a parallel restore may be loading in another session.
+-- tld_policy and rule_sets keep their triggers (a restored shipped row
 -- replaces the installed one through them); the one check of tld_policy
 -- that reads another table waits for the restore.
 
+CREATE TRIGGER domains_restore_copy BEFORE INSERT ON domxfer.domains
+	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._restore_copy();
 CREATE TRIGGER transfers_restore_copy BEFORE INSERT ON domxfer.transfers
 	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._restore_copy();
 CREATE TRIGGER transfer_events_restore_copy BEFORE INSERT ON domxfer.transfer_events
+	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._restore_copy();
+CREATE TRIGGER notices_restore_copy BEFORE INSERT ON domxfer.notices
 	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._restore_copy();
 CREATE TRIGGER registry_messages_restore_copy BEFORE INSERT ON domxfer.registry_messages
 	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._restore_copy();
