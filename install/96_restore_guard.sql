@@ -4,9 +4,11 @@
 -- before its transfer. A dump is one consistent snapshot: its COPY into
 -- these tables loads as pg_restore --disable-triggers would (foreign keys
 -- and domxfer's cross-table checks off for that COPY; see
--- src/restore_guard.c). tld_policy and rule_sets keep their triggers (a
--- restored shipped row replaces the installed one through them); the one
--- check of tld_policy that reads another table waits for the restore.
+-- src/restore_guard.c). domains get it too: its lifecycle guard reads the
+-- transfers, which a parallel restore may be loading in another session.
+-- tld_policy and rule_sets keep their triggers (a restored shipped row
+-- replaces the installed one through them); the one check of tld_policy
+-- that reads another table waits for the restore.
 
 CREATE TRIGGER domains_restore_copy BEFORE INSERT ON domxfer.domains
 	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._restore_copy();

@@ -33,7 +33,9 @@ CREATE EXTENSION domxfer;
 -- changed shipped rows and a new one
 UPDATE domxfer.tld_policy SET min_days_after_transfer = 61, auth_code_lifetime_days = 10 WHERE tld = '*';
 UPDATE domxfer.tld_policy SET manual_answer_working_days = 4 WHERE tld = 'hk';
-INSERT INTO domxfer.tld_policy (tld, auto_approve_days, business_time_zone) VALUES ('cn', 7, 'Asia/Shanghai');
+-- a rule set of our own, which a parallel restore may load after the policy row naming it
+INSERT INTO domxfer.rule_sets (rule_set, code, effect) VALUES ('cn_rules', 'too_close_to_expiry', 'warn');
+INSERT INTO domxfer.tld_policy (tld, auto_approve_days, business_time_zone, rule_set) VALUES ('cn', 7, 'Asia/Shanghai', 'cn_rules');
 INSERT INTO domxfer.holidays (day, tld, name) VALUES
 	('2030-01-01', '*', 'New Year'), ('2030-02-03', 'cn', 'Spring Festival'),
 	('2030-07-01', 'hk', 'HKSAR Establishment Day');

@@ -20,6 +20,10 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::RealBin/../lib";
+# the suite's port range (DOMXFER_TAP_PORT), before PostgreSQL::Test::Utils
+# clears PGPORT
+my $tap_port;
+BEGIN { $tap_port = $ENV{PGPORT}; }
 use IPC::Run;
 use POSIX qw(WNOHANG);
 use PostgreSQL::Test::Cluster;
@@ -38,7 +42,7 @@ plan skip_all => 'pg_auto_failover is not installed (scripts/install-deps.sh ins
 my $base = PostgreSQL::Test::Utils::tempdir;
 # three ports at the end of the range the suite gives its TAP servers
 # (DOMXFER_TAP_PORT .. + 199), loopback only
-my $port_base = ($ENV{PGPORT} // 55432) + 190;
+my $port_base = ($tap_port // 55432) + 190;
 my ($port_mon, $port1, $port2) = ($port_base, $port_base + 1, $port_base + 2);
 my %port = (node1 => $port1, node2 => $port2);
 my $timeout = $PostgreSQL::Test::Utils::timeout_default;
