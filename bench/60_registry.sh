@@ -7,12 +7,15 @@
 # run with the same session counts: the same number of single-row INSERTs
 # of the raw message into a plain table (one text column, an index on the
 # msgQ id), each in its own transaction. Prints the median throughput of
-# BENCH_RUNS runs of each and the ratio to the floor (target: >= 0.3).
+# BENCH_RUNS runs of each and the ratio to the floor (issue 10's target:
+# >= 0.3), and the ratio to the second floor, the same writes in plain SQL
+# (message row, transfer, domain, event, notice, NOTIFY; issue 17's
+# target: >= 0.6 at 1 and 8 sessions). BENCH_PORT: the server's port.
 . "$(dirname "$0")/../scripts/common.sh"
 
 MESSAGES=10000
 RUNS=${BENCH_RUNS:-3}
-PORT=54351
+PORT=${BENCH_PORT:-54351}
 WORK=$(writable_dir "$TOP/.bench" "/var/tmp/domxfer-bench-$(id -u)")
 DATA="$WORK/registry-data"
 
@@ -173,7 +176,7 @@ for clients in 1 8; do
 	apply=$(printf '%s\n' "${apply_runs[@]}" | median)
 	printf '  %d session(s): apply_registry_message %8.0f msg/s, floor (plain INSERT) %8.0f msg/s, ratio %.2f (target >= 0.3; median of %d; last run: %s)\n' \
 		"$clients" "$apply" "$floor" "$(echo "$apply $floor" | awk '{print $1 / $2}')" "$RUNS" "$applied"
-	printf '  %d session(s): the writes alone (message row, transfer, domain, event, notice, NOTIFY in plain SQL) %8.0f msg/s; apply_registry_message = %.2f of them\n' \
+	printf '  %d session(s): the writes alone (message row, transfer, domain, event, notice, NOTIFY in plain SQL) %8.0f msg/s; apply_registry_message = %.2f of them (target >= 0.6)\n' \
 		"$clients" "$writes" "$(echo "$apply $writes" | awk '{print $1 / $2}')"
 done
 cluster_stop "$DATA"
@@ -181,7 +184,11 @@ cluster_stop "$DATA"
 
 # Durable commits, as a registrar runs its database (every message is
 # acknowledged at the registry only after its transaction is on disk), and
-# with fsync off, as the other benchmarks run.
+# with fsync off, as the other benchmarks run. BENCH_MODES=off runs the
+# second only (on a machine whose disk others saturate, durable figures
+# measure their fsyncs, not domxfer).
+case "${BENCH_MODES:-durable off}" in *durable*)
 bench_mode "durable commits (fsync = on, synchronous_commit = on)" "fsync = on
-synchronous_commit = on"
-bench_mode "fsync = off (as bench/10-30)" "fsync = off"
+synchronous_commit = on" ;; esac
+case "${BENCH_MODES:-durable off}" in *off*)
+bench_mode "fsync = off (as bench/10-30)" "fsync = off" ;; esac

@@ -32,6 +32,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	EppNotice	n;
+	bool		zone;
 
 	epp_notice_parse((const char *) data, size, &n);
 	switch (n.kind)
@@ -40,9 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(n.name && n.name[0] != '\0', "a notice has a name");
 			FUZZ_CHECK(n.tr_status && epp_tr_status_index(n.tr_status) >= 0, "trStatus %s", n.tr_status ? n.tr_status : "(null)");
 			FUZZ_CHECK(n.ns_uri != NULL, "a notice has its namespace");
-			FUZZ_CHECK(!n.re_date || epp_time_is_rfc3339(n.re_date), "reDate %s", n.re_date);
-			FUZZ_CHECK(!n.ac_date || epp_time_is_rfc3339(n.ac_date), "acDate %s", n.ac_date);
-			FUZZ_CHECK(!n.ex_date || epp_time_is_rfc3339(n.ex_date), "exDate %s", n.ex_date);
+			FUZZ_CHECK(!n.re_date || epp_time_is_readable(n.re_date, &zone), "reDate %s", n.re_date);
+			FUZZ_CHECK(!n.ac_date || epp_time_is_readable(n.ac_date, &zone), "acDate %s", n.ac_date);
+			FUZZ_CHECK(!n.ex_date || epp_time_is_readable(n.ex_date, &zone), "exDate %s", n.ex_date);
 			FUZZ_CHECK(n.re_id_valid == (n.re_id && epp_clid_is_valid(n.re_id)), "reID validity");
 			/* fall through */
 		case EPP_NOTICE_OTHER:

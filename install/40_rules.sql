@@ -157,7 +157,9 @@ BEGIN
 	IF d.name IS NULL THEN
 		PERFORM domxfer._raise_unknown_domain(transfer_out_eligible.name, canonical);
 	END IF;
-	RETURN domxfer.transfer_out_eligible(d, transfer_out_eligible.at);
+	-- as every reader shows the domain: a transfer past its deadline is
+	-- decided even before its decision is written (issue 18, fault 7)
+	RETURN domxfer.transfer_out_eligible(domxfer._domain_as_decided(d, pg_catalog.now()), transfer_out_eligible.at);
 END
 $$;
 COMMENT ON FUNCTION domxfer.transfer_out_eligible(text, timestamptz) IS

@@ -36,7 +36,7 @@ CREATE FUNCTION domxfer._domain_row_for_update(name text)
 	AS 'MODULE_PATHNAME', 'domxfer_domain_row_for_update'
 	LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION domxfer._domain_row_for_update(text) IS
-	'Internal: _domain_row, with the domain''s row locked FOR UPDATE (domxfer.domains or a table source; a view source is not locked)';
+	'Internal: _domain_row, with the domain''s row locked FOR NO KEY UPDATE (domxfer.domains or a table source; a view source is not locked)';
 
 CREATE FUNCTION domxfer._source_exec(kind text, name text, gaining_registrar text, at timestamptz, pending boolean)
 	RETURNS boolean
@@ -441,7 +441,7 @@ BEGIN
 			pg_catalog.format('domxfer._open_transfer_id(%s)', e->>'name'), 'o.id'),
 		v_source, v_where);
 	NEW.row_lock_query := NEW.row_query OPERATOR(pg_catalog.||)
-		CASE WHEN v_kind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[]) THEN ' FOR UPDATE OF d' ELSE '' END;
+		CASE WHEN v_kind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[]) THEN ' FOR NO KEY UPDATE OF d' ELSE '' END;
 
 	-- a completed transfer: the registrar's function, or the plain columns of a table
 	IF v_fn IS NOT NULL THEN
@@ -860,9 +860,7 @@ DECLARE
 	d domxfer.domains := domxfer._domain_row_for_update(name);
 BEGIN
 	IF d.name IS NULL THEN
-		RAISE EXCEPTION 'domain "%" is not registered here', name
-			USING ERRCODE = 'no_data_found',
-				  DETAIL = pg_catalog.format('No row of %s has the name %L.', domxfer._domains_label(), name);
+		PERFORM domxfer._raise_unknown_domain(name, name);
 	END IF;
 	RETURN d;
 END

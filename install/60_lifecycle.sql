@@ -132,12 +132,14 @@ AS $$
 BEGIN
 	INSERT INTO domxfer.transfer_events (transfer_id, from_state, to_state, actor, detail)
 	VALUES (t.id, from_state, t.state, domxfer._actor(), detail);
-	PERFORM pg_catalog.pg_notify('domxfer_transfer',
-		pg_catalog.jsonb_build_object('transfer_id', t.id, 'domain', t.domain_name, 'state', t.state)::text);
+	IF domxfer._transfer_doorbell() THEN
+		PERFORM pg_catalog.pg_notify('domxfer_transfer',
+			pg_catalog.jsonb_build_object('transfer_id', t.id, 'domain', t.domain_name, 'state', t.state)::text);
+	END IF;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._log_transfer_event(domxfer.transfers, domxfer.transfer_state, jsonb) IS 'Internal: writes the audit event of a change and sends NOTIFY domxfer_transfer with {"transfer_id", "domain", "state"}';
+COMMENT ON FUNCTION domxfer._log_transfer_event(domxfer.transfers, domxfer.transfer_state, jsonb) IS 'Internal: writes the audit event of a change and wakes listeners: NOTIFY domxfer_transfer with {"transfer_id", "domain", "state"} when domxfer.notify is each, else the coalesced doorbell at commit (domxfer._transfer_doorbell)';
 
 CREATE FUNCTION domxfer._finish_transfer(t domxfer.transfers, new_state domxfer.transfer_state,
 										 decided_at timestamptz, outcome_reason text[], note text)
@@ -227,6 +229,8 @@ BEGIN
 	END IF;
 
 	-- pending: eligible at the deadline (not now) completes, else it is rejected
+	-- (NO KEY UPDATE, as the update below takes: an application's KEY SHARE,
+	-- e.g. from a row that references the domain, does not stop it)
 	d := domxfer._domain_locked(t.domain_name);
 	v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.=) 0 THEN
@@ -242,19 +246,41 @@ COMMENT ON FUNCTION domxfer._decide_due_transfer(bigint, timestamptz) IS 'Intern
 
 CREATE FUNCTION domxfer._due_transfer_ids(at timestamptz, max_rows integer)
 RETURNS SETOF bigint
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	IF domxfer._source_attached() THEN
+		-- a registrar's own table: its row is locked by the decision itself
+		-- (_decide_due_batch skips one an application holds)
+		RETURN QUERY
+		SELECT t.id
+		  FROM domxfer.transfers t
+		 WHERE t.due_at OPERATOR(pg_catalog.<=) _due_transfer_ids.at
+		   AND NOT t.registry_managed
+		   AND NOT domxfer._restore_in_progress()
+		 ORDER BY t.due_at, t.id
+		 LIMIT max_rows
+		   FOR UPDATE OF t SKIP LOCKED;
+		RETURN;
+	END IF;
+	-- the domain is locked too, skipping it if an application holds it: the
+	-- decision updates it, and waiting there would stall every other transfer
+	RETURN QUERY
 	SELECT t.id
 	  FROM domxfer.transfers t
-	 WHERE t.due_at OPERATOR(pg_catalog.<=) at
+	  JOIN domxfer.domains d ON d.name OPERATOR(pg_catalog.=) t.domain_name
+	 WHERE t.due_at OPERATOR(pg_catalog.<=) _due_transfer_ids.at
 	   AND NOT t.registry_managed
+	   AND NOT domxfer._restore_in_progress()
 	 ORDER BY t.due_at, t.id
 	 LIMIT max_rows
-	   FOR UPDATE SKIP LOCKED
+	   FOR UPDATE OF t SKIP LOCKED
+	   FOR NO KEY UPDATE OF d SKIP LOCKED;
+END
 $$;
 
-COMMENT ON FUNCTION domxfer._due_transfer_ids(timestamptz, integer) IS 'Internal (worker contract): locks and returns up to max_rows open transfers due at "at", earliest due first, skipping rows other sessions hold';
+COMMENT ON FUNCTION domxfer._due_transfer_ids(timestamptz, integer) IS 'Internal (worker contract): locks and returns up to max_rows open transfers due at "at", earliest due first, with their domains, skipping transfers whose transfer or domain row another session holds (they are retried by a later pass) and returning none while a dump is being restored into the database';
 
 -- The set-based form of _decide_due_transfer for a whole batch: the same
 -- outcomes, events and notifications, but one statement per table instead
@@ -271,6 +297,7 @@ DECLARE
 	v_decided integer;
 	v_ids bigint[];
 	v_names text[];
+	v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
 	-- a registrar's own table: one decision at a time, each reading its
 	-- domain through the map as the role that attached it
@@ -281,13 +308,22 @@ BEGIN
 			 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
 			   AND NOT t.registry_managed
 			   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
+			   AND NOT domxfer._restore_in_progress()
 			 ORDER BY t.due_at, t.id
 			 LIMIT max_rows
 			   FOR UPDATE OF t SKIP LOCKED
 		LOOP
-			IF domxfer._decide_due_transfer(v_ids[1], at) THEN
-				v_decided := v_decided OPERATOR(pg_catalog.+) 1;
-			END IF;
+			BEGIN
+				-- a registrar row an application holds is skipped, never
+				-- waited for: a later pass decides it (as of its deadline)
+				PERFORM pg_catalog.set_config('lock_timeout', '1ms', true);
+				IF domxfer._decide_due_transfer(v_ids[1], at) THEN
+					v_decided := v_decided OPERATOR(pg_catalog.+) 1;
+				END IF;
+				PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
+			EXCEPTION WHEN lock_not_available THEN
+				NULL;
+			END;
 		END LOOP;
 		RETURN v_decided;
 	END IF;
@@ -313,10 +349,12 @@ BEGIN
 		 WHERE t.due_at OPERATOR(pg_catalog.<=) _decide_due_batch.at
 		   AND NOT t.registry_managed
 		   AND t.id OPERATOR(pg_catalog.<>) ALL (skip_ids)
+		   AND NOT domxfer._restore_in_progress()
 		 ORDER BY t.due_at, t.id
 		 LIMIT max_rows
 		   FOR UPDATE OF t SKIP LOCKED
-		   FOR UPDATE OF d
+		   -- a domain an application holds is skipped, never waited for
+		   FOR NO KEY UPDATE OF d SKIP LOCKED
 	), decided AS (
 		UPDATE domxfer.transfers tr
 		   SET state = CASE WHEN due.from_state OPERATOR(pg_catalog.=) 'auth_code_issued' THEN 'expired'
@@ -353,9 +391,10 @@ BEGIN
 			   pg_catalog.jsonb_build_object('outcome_reason', x.outcome_reason, 'decided_at', x.decided_at)
 		  FROM decided x
 	)
-	SELECT pg_catalog.count(pg_catalog.pg_notify('domxfer_transfer',
+	-- every row counted; NOTIFY per row only when domxfer.notify is each
+	SELECT pg_catalog.count(CASE WHEN domxfer._transfer_doorbell() THEN pg_catalog.pg_notify('domxfer_transfer',
 			   pg_catalog.jsonb_build_object('transfer_id', x.id, 'domain', x.domain_name,
-											 'state', x.state)::text) IS NULL),
+											 'state', x.state)::text) END IS NULL),
 		   pg_catalog.array_agg(x.id), pg_catalog.array_agg(x.domain_name)
 	  INTO v_decided, v_ids, v_names
 	  FROM decided x;
@@ -374,7 +413,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._decide_due_batch(timestamptz, integer, bigint[]) IS 'Internal (worker contract): locks up to max_rows open transfers due at "at" (skipping rows other sessions hold and the ids in skip_ids) and decides them all set-based, each as of its own due instant, with the same outcomes, events and notifications as _decide_due_transfer; returns how many it decided';
+COMMENT ON FUNCTION domxfer._decide_due_batch(timestamptz, integer, bigint[]) IS 'Internal (worker contract): locks up to max_rows open transfers due at "at" with their domains (skipping transfers whose transfer or domain row another session holds, the ids in skip_ids, and all of them while a dump is being restored into the database) and decides them all set-based, each as of its own due instant, with the same outcomes, events and notifications as _decide_due_transfer; returns how many it decided';
 
 -- PL/pgSQL rather than SQL: an SQL function whose body is a sub-select is
 -- not inlined and is planned again on every call, which was most of the

@@ -366,6 +366,7 @@ BEGIN
 	)
 	UPDATE domxfer.notices n
 	   SET claimed_until = v_now OPERATOR(pg_catalog.+) claim_notices.lease,
+		   claimed_by = domxfer._mailer_session_id(),
 		   attempts = n.attempts OPERATOR(pg_catalog.+) 1
 	  FROM c
 	 WHERE n.id OPERATOR(pg_catalog.=) c.id
@@ -374,7 +375,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.claim_notices(integer, interval) IS 'The mailer takes up to max (1 to 10000) unsent notices that are free (never claimed, lease over, or backoff over), earliest first, skipping rows other mailers hold (FOR UPDATE SKIP LOCKED); each is leased to the caller for lease (1 s to 1 day): unless marked sent or failed by then, it is handed out again. Counts an attempt per notice. 22004 for NULL, 22023 out of range (SPEC §9)';
+COMMENT ON FUNCTION domxfer.claim_notices(integer, interval) IS 'The mailer takes up to max (1 to 10000) unsent notices that are free (never claimed, lease over, or backoff over), earliest first, skipping rows other mailers hold (FOR UPDATE SKIP LOCKED); each is leased to the caller''s session for lease (1 s to 1 day): unless marked sent or failed by then, it is handed out again, and while a lease runs only its session''s marks count. Counts an attempt per notice. 22004 for NULL, 22023 out of range (SPEC §9)';
 
 CREATE FUNCTION domxfer._find_notice(id bigint)
 RETURNS void
@@ -399,22 +400,32 @@ LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	v_now timestamptz := pg_catalog.clock_timestamp();
+	v_me bigint := domxfer._mailer_session_id();
 BEGIN
 	UPDATE domxfer.notices n
-	   SET sent_at = pg_catalog.clock_timestamp(),
+	   SET sent_at = v_now,
 		   claimed_until = NULL,
 		   code_ciphertext = NULL
 	 WHERE n.id OPERATOR(pg_catalog.=) mark_notice_sent.id
-	   AND n.sent_at IS NULL;
+	   AND n.sent_at IS NULL
+	   -- not while another session's claim runs
+	   AND (n.claimed_until IS NULL OR n.claimed_until OPERATOR(pg_catalog.<=) v_now
+			OR n.claimed_by IS NULL OR n.claimed_by OPERATOR(pg_catalog.=) v_me);
 	IF FOUND THEN
 		RETURN true;
 	END IF;
 	PERFORM domxfer._find_notice(mark_notice_sent.id);
+	IF EXISTS (SELECT FROM domxfer.notices n
+				WHERE n.id OPERATOR(pg_catalog.=) mark_notice_sent.id AND n.sent_at IS NULL) THEN
+		PERFORM domxfer._warn_held_by_another_mailer(ARRAY[mark_notice_sent.id]);
+	END IF;
 	RETURN false;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.mark_notice_sent(bigint) IS 'The mailer reports a notice sent: sets sent_at, ends its claim and wipes its code_ciphertext; true if that closed it, false if it was already sent (a second mailer after a lease expired: harmless). Accepted whatever the lease: the mail went out, so no further copy should. 22004 for NULL, P0002 for an unknown id (SPEC §9)';
+COMMENT ON FUNCTION domxfer.mark_notice_sent(bigint) IS 'The mailer reports a notice sent: sets sent_at, ends its claim and wipes its code_ciphertext; true if that closed it, false if it was already sent (a second mailer after a lease expired: harmless) or if another mailer holds it now (claimed again after this session''s lease ended; a WARNING, SQLSTATE 01000, says so: a stale mailer never voids a live claim). Otherwise accepted whatever the lease: the mail went out, so no further copy should. 22004 for NULL, P0002 for an unknown id (SPEC §9)';
 
 CREATE FUNCTION domxfer.mark_notice_failed(id bigint, error text)
 RETURNS timestamptz
@@ -424,6 +435,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_now timestamptz := pg_catalog.clock_timestamp();
+	v_me bigint := domxfer._mailer_session_id();
 	v_next timestamptz;
 BEGIN
 	IF error IS NULL THEN
@@ -440,16 +452,23 @@ BEGIN
 								pg_catalog.power(2, LEAST(GREATEST(n.attempts, 1), 20) OPERATOR(pg_catalog.-) 1))
 	 WHERE n.id OPERATOR(pg_catalog.=) mark_notice_failed.id
 	   AND n.sent_at IS NULL
+	   -- not while another session's claim runs
+	   AND (n.claimed_until IS NULL OR n.claimed_until OPERATOR(pg_catalog.<=) v_now
+			OR n.claimed_by IS NULL OR n.claimed_by OPERATOR(pg_catalog.=) v_me)
 	RETURNING n.next_attempt_at INTO v_next;
 	IF FOUND THEN
 		RETURN v_next;
 	END IF;
 	PERFORM domxfer._find_notice(mark_notice_failed.id);
+	IF EXISTS (SELECT FROM domxfer.notices n
+				WHERE n.id OPERATOR(pg_catalog.=) mark_notice_failed.id AND n.sent_at IS NULL) THEN
+		PERFORM domxfer._warn_held_by_another_mailer(ARRAY[mark_notice_failed.id]);
+	END IF;
 	RETURN NULL;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.mark_notice_failed(bigint, text) IS 'The mailer reports that sending failed: records the error (first 1000 characters), ends the claim and backs off: the notice is handed out again after 30 s x 2^(attempts-1), at most 1 hour; returns that instant. NULL (nothing changed) if the notice was already sent; a report after the lease ended still counts. 22004 for NULL, P0002 for an unknown id (SPEC §9)';
+COMMENT ON FUNCTION domxfer.mark_notice_failed(bigint, text) IS 'The mailer reports that sending failed: records the error (first 1000 characters), ends the claim and backs off: the notice is handed out again after 30 s x 2^(attempts-1), at most 1 hour; returns that instant. NULL (nothing changed) if the notice was already sent or another mailer holds it now (claimed again after this session''s lease ended; a WARNING, SQLSTATE 01000, says so: a stale mailer never voids a live claim); a report after the lease ended still counts while no other mailer holds it. 22004 for NULL, P0002 for an unknown id (SPEC §9)';
 
 CREATE FUNCTION domxfer.set_notice_public_key(public_key text)
 RETURNS text

@@ -76,6 +76,9 @@ CREATE TABLE domxfer.registry_messages (
 		CONSTRAINT registry_messages_sqlstate_form
 		CHECK (sqlstate OPERATOR(pg_catalog.~) '^[0-9A-Z]{5}$'),
 	error text,
+	time_zone_assumed text,
+	note text,
+	epp_namespace text,
 	CONSTRAINT registry_messages_invalid_has_error
 		CHECK ((result OPERATOR(pg_catalog.=) 'invalid') OPERATOR(pg_catalog.=) (sqlstate IS NOT NULL AND error IS NOT NULL)),
 	CONSTRAINT registry_messages_content_hash_unique UNIQUE (content_hash)
@@ -101,6 +104,9 @@ COMMENT ON COLUMN domxfer.registry_messages.transfer_id IS 'bigint; the transfer
 COMMENT ON COLUMN domxfer.registry_messages.result IS 'text; SPEC §8: applied, not_ours, ignored or invalid (duplicates are answered, not stored again)';
 COMMENT ON COLUMN domxfer.registry_messages.sqlstate IS 'text; SQLSTATE of an invalid message: 2200M malformed XML, a DOCTYPE or a non-UTF-8 encoding; 2200N not an EPP <epp> document; 22023 an unusable notice (bad name, unknown trStatus, bad date, missing element)';
 COMMENT ON COLUMN domxfer.registry_messages.error IS 'text; why an invalid message could not be used, in PostgreSQL''s message style';
+COMMENT ON COLUMN domxfer.registry_messages.time_zone_assumed IS 'text; SPEC §8 (0.3.0): the time zone its dates were read in because they had none (the TLD''s tld_policy.registry_time_zone, default UTC); NULL when every date had a zone';
+COMMENT ON COLUMN domxfer.registry_messages.epp_namespace IS 'text; SPEC §8 (0.3.0): namespace URI of the message''s root <epp> (urn:ietf:params:xml:ns:epp-1.0 or a registry''s own EPP schema); commands of its transfer are written in it';
+COMMENT ON COLUMN domxfer.registry_messages.note IS 'text; SPEC §8 (0.3.0): what an applied notice did beyond its trStatus, in words (English): a notice for an older transfer than the open one, a transfer that had already ended, a reject queued again after the holder''s cancellation; NULL otherwise';
 
 CREATE INDEX registry_messages_msgq_id ON domxfer.registry_messages (msgq_id) WHERE msgq_id IS NOT NULL;
 CREATE INDEX registry_messages_transfer ON domxfer.registry_messages (transfer_id) WHERE transfer_id IS NOT NULL;
@@ -132,9 +138,15 @@ CREATE TABLE domxfer.registry_commands (
 	sv_trid text,
 	answered_at timestamptz,
 	error text,
+	superseded_from text
+		CONSTRAINT registry_commands_superseded_from_valid
+		CHECK (superseded_from OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed'])),
+	epp_namespace text NOT NULL DEFAULT 'urn:ietf:params:xml:ns:epp-1.0',
 	CONSTRAINT registry_commands_one_per_op UNIQUE (transfer_id, op),
 	CONSTRAINT registry_commands_claim_has_lease
-		CHECK ((state OPERATOR(pg_catalog.=) 'claimed') OPERATOR(pg_catalog.<=) (lease_until IS NOT NULL))
+		CHECK ((state OPERATOR(pg_catalog.=) 'claimed') OPERATOR(pg_catalog.<=) (lease_until IS NOT NULL)),
+	CONSTRAINT registry_commands_superseded_from_only_superseded
+		CHECK (superseded_from IS NULL OR state OPERATOR(pg_catalog.=) 'superseded')
 );
 
 COMMENT ON TABLE domxfer.registry_commands IS 'SPEC §8: domxfer''s answers to the registry (EPP <transfer op="approve"|"reject">, RFC 5731 §3.2.4), for the EPP client: claim_registry_commands, registry_command_xml, record_registry_response; never holds an auth code';
@@ -143,7 +155,7 @@ COMMENT ON COLUMN domxfer.registry_commands.transfer_id IS 'bigint; the registry
 COMMENT ON COLUMN domxfer.registry_commands.domain_name IS 'text; the domain (canonical A-label)';
 COMMENT ON COLUMN domxfer.registry_commands.op IS 'text; approve (the holder''s approve_transfer_out) or reject (the holder''s cancel_transfer_out, or blocking rules failing as of acDate)';
 COMMENT ON COLUMN domxfer.registry_commands.reason_codes IS 'text[]; why: {holder_approved}, {holder_cancelled} or the failing blocking reason codes (SPEC §1)';
-COMMENT ON COLUMN domxfer.registry_commands.xml_namespace IS 'text; the domain namespace the command is written in (the one the registry''s notice used)';
+COMMENT ON COLUMN domxfer.registry_commands.xml_namespace IS 'text; the domain namespace the command is written in: the TLD''s tld_policy.registry_domain_namespace (0.3.0), else the one the registry''s latest notice for the transfer used, else urn:ietf:params:xml:ns:domain-1.0';
 COMMENT ON COLUMN domxfer.registry_commands.ac_date IS 'timestamptz; the transfer''s acDate when the command was queued: an answer after it is too late';
 COMMENT ON COLUMN domxfer.registry_commands.state IS 'text; queued, claimed (by an EPP client, until lease_until), done (1000/1001), failed (another 2xxx: an operator decides), superseded (the registry''s outcome arrived first, or a reject replaced an unsent approve)';
 COMMENT ON COLUMN domxfer.registry_commands.created_at IS 'timestamptz; when it was queued';
@@ -154,6 +166,36 @@ COMMENT ON COLUMN domxfer.registry_commands.result_code IS 'integer; RFC 5730 §
 COMMENT ON COLUMN domxfer.registry_commands.sv_trid IS 'text; RFC 5730 <svTRID> of the registry''s answer';
 COMMENT ON COLUMN domxfer.registry_commands.answered_at IS 'timestamptz; when record_registry_response recorded the answer';
 COMMENT ON COLUMN domxfer.registry_commands.error IS 'text; the last 2xxx answer, in words';
+COMMENT ON COLUMN domxfer.registry_commands.epp_namespace IS 'text; SPEC §8 (0.3.0): the EPP namespace of the command''s root <epp>: the TLD''s tld_policy.registry_epp_namespace, else the one of the registry''s latest message for the transfer, else urn:ietf:params:xml:ns:epp-1.0';
+COMMENT ON COLUMN domxfer.registry_commands.superseded_from IS 'text; SPEC §8 (0.3.0): queued or claimed, the state the command was in when the registry''s outcome (or a notice for a newer request) superseded it: a reject still unsent when the domain left is a discrepancy (left_while_reject_unsent); NULL otherwise';
+
+-- SPEC §8 (0.3.0): discrepancies an operator has closed, with who, when and why.
+CREATE TABLE domxfer.registry_discrepancy_acks (
+	kind text NOT NULL
+		CONSTRAINT registry_discrepancy_acks_kind_valid
+		CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['outcome_differs', 'left_while_reject_unsent', 'no_outcome_past_ac_date',
+													   'command_unanswered_past_ac_date', 'invalid_message'])),
+	discrepancy_id bigint NOT NULL,
+	acknowledged_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	acknowledged_by text NOT NULL,
+	note text NOT NULL
+		CONSTRAINT registry_discrepancy_acks_note_length
+		CHECK (note OPERATOR(pg_catalog.~) '[^[:space:]]' AND pg_catalog.char_length(note) OPERATOR(pg_catalog.<=) 1000),
+	detail text,
+	CONSTRAINT registry_discrepancy_acks_pkey PRIMARY KEY (kind, discrepancy_id)
+);
+
+COMMENT ON TABLE domxfer.registry_discrepancy_acks IS 'SPEC §8 (0.3.0): registry discrepancies an operator closed with acknowledge_registry_discrepancy (who, when, why); an acknowledged discrepancy no longer shows in registry_discrepancies; written only by acknowledge_registry_discrepancy';
+COMMENT ON COLUMN domxfer.registry_discrepancy_acks.kind IS 'text; the discrepancy''s kind (registry_discrepancies.kind)';
+COMMENT ON COLUMN domxfer.registry_discrepancy_acks.discrepancy_id IS 'bigint; registry_discrepancies.discrepancy_id: the command (outcome_differs, left_while_reject_unsent, command_unanswered_past_ac_date), the transfer (no_outcome_past_ac_date) or the message (invalid_message)';
+COMMENT ON COLUMN domxfer.registry_discrepancy_acks.acknowledged_at IS 'timestamptz; when it was acknowledged (transaction time)';
+COMMENT ON COLUMN domxfer.registry_discrepancy_acks.acknowledged_by IS 'text; the role that acknowledged it (as the caller acts: SET ROLE counts, SECURITY DEFINER does not)';
+COMMENT ON COLUMN domxfer.registry_discrepancy_acks.note IS 'text; why (1 to 1000 characters), as the operator wrote it';
+COMMENT ON COLUMN domxfer.registry_discrepancy_acks.detail IS 'text; the discrepancy''s detail as registry_discrepancies showed it when it was acknowledged';
+
+INSERT INTO domxfer.reason_codes (code, kind, rule, bit, meaning_en, meaning_zh) VALUES
+	('registry_superseded', 'outcome', NULL, NULL,
+	 'the registry sent a notice for a newer transfer request of the domain; its outcome for this one was not seen', '注册局已通知该域名有更新的转移申请，本次申请的结果未收到');
 
 CREATE INDEX registry_commands_to_send ON domxfer.registry_commands (id)
 	WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
@@ -165,18 +207,19 @@ SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_messages_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_commands', '');
 SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_commands_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('domxfer.registry_discrepancy_acks', '');
 
 -- The pure C reader (src/epp_notice.c) behind a SQL face (src/registry_message.c).
 CREATE FUNCTION domxfer._read_registry_message(message text,
 	OUT kind text, OUT sqlstate text, OUT error text, OUT msgq_id text, OUT result_code integer,
 	OUT xml_namespace text, OUT domain_name text, OUT name_as_sent text, OUT tr_status text,
 	OUT re_id text, OUT re_id_valid boolean, OUT re_date text, OUT ac_id text, OUT ac_date text,
-	OUT ex_date text, OUT canonical bytea, OUT stripped text)
+	OUT ex_date text, OUT canonical bytea, OUT stripped text, OUT epp_namespace text)
 RETURNS record
 AS 'MODULE_PATHNAME', 'domxfer_read_registry_message'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION domxfer._read_registry_message(text) IS 'Internal: reads an EPP message with libxml2 (no DTD, no entities, no network): kind notice, ignored or invalid (with sqlstate 2200M, 2200N or 22023 and error), the <trnData> fields (name checked by normalize_domain''s core, dates RFC 3339), the canonical XML and, when it had <authInfo>, the message without its content';
+COMMENT ON FUNCTION domxfer._read_registry_message(text) IS 'Internal: reads an EPP message with libxml2 (no DTD, no entities, no network): kind notice, ignored or invalid (with sqlstate 2200M, 2200N or 22023 and error), the <trnData> fields (name checked by normalize_domain''s core, dates RFC 3339), the canonical XML, when it had <authInfo>, the message without its content, and (0.3.0) the namespace of its root <epp>';
 
 CREATE FUNCTION domxfer._registry_outcome(tr_status text)
 RETURNS domxfer.transfer_state
@@ -207,6 +250,23 @@ RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.repla
 
 COMMENT ON FUNCTION domxfer._xml_escape(text) IS 'Internal: text escaped for an XML attribute or element';
 
+-- SPEC §8 (0.3.0): XML Schema allows a dateTime without a zone and some
+-- registries send one; it is read in the TLD's registry_time_zone.
+CREATE FUNCTION domxfer._registry_time_has_zone(value text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN value IS NULL OR value OPERATOR(pg_catalog.~) '([Zz]|[-+][0-9]{2}:[0-9]{2})$';
+
+COMMENT ON FUNCTION domxfer._registry_time_has_zone(text) IS 'Internal: true when a date-time the reader checked has a zone (Z or ±hh:mm), or is NULL';
+
+CREATE FUNCTION domxfer._registry_time(value text, time_zone text)
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN domxfer._registry_time_has_zone(value) THEN value::timestamptz
+			ELSE pg_catalog.timezone(time_zone, value::timestamp) END;
+
+COMMENT ON FUNCTION domxfer._registry_time(text, text) IS 'Internal: a date-time the reader checked (RFC 3339, or an XML Schema dateTime without a zone) as timestamptz; one without a zone is read in time_zone (SPEC §8 0.3.0: the TLD''s registry_time_zone), never in the session''s TimeZone';
+
 -- Queues a command (idempotent: one per transfer and op). A reject
 -- supersedes an approve that no EPP client has claimed yet.
 CREATE FUNCTION domxfer._queue_registry_command(t domxfer.transfers, op text, reason_codes text[])
@@ -217,15 +277,23 @@ AS $$
 DECLARE
 	v_id bigint;
 	v_ns text;
+	v_epp text;
+	p domxfer.tld_policy;
 BEGIN
 	IF t.id IS NULL THEN
 		RAISE EXCEPTION 'transfer must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	SELECT m.xml_namespace INTO v_ns FROM domxfer.registry_messages m
+	-- SPEC §8 (0.3.0): in the registry's own namespaces: set in tld_policy,
+	-- else learned from its latest message for the transfer, else IETF's
+	SELECT m.xml_namespace, m.epp_namespace INTO v_ns, v_epp FROM domxfer.registry_messages m
 	 WHERE m.transfer_id OPERATOR(pg_catalog.=) t.id AND m.xml_namespace IS NOT NULL
 	 ORDER BY m.id DESC LIMIT 1;
-	INSERT INTO domxfer.registry_commands (transfer_id, domain_name, op, reason_codes, xml_namespace, ac_date)
-	VALUES (t.id, t.domain_name, op, reason_codes, COALESCE(v_ns, 'urn:ietf:params:xml:ns:domain-1.0'), t.deadline)
+	p := domxfer._policy_for(t.domain_name);
+	INSERT INTO domxfer.registry_commands (transfer_id, domain_name, op, reason_codes, xml_namespace, ac_date,
+										   epp_namespace)
+	VALUES (t.id, t.domain_name, op, reason_codes,
+			COALESCE(p.registry_domain_namespace, v_ns, 'urn:ietf:params:xml:ns:domain-1.0'), t.deadline,
+			COALESCE(p.registry_epp_namespace, v_epp, 'urn:ietf:params:xml:ns:epp-1.0'))
 	ON CONFLICT ON CONSTRAINT registry_commands_one_per_op DO NOTHING
 	RETURNING id INTO v_id;
 	IF v_id IS NULL THEN
@@ -241,7 +309,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._queue_registry_command(domxfer.transfers, text, text[]) IS 'Internal: queues an approve or reject command for a registry-managed transfer (at most one of each), returns its id';
+COMMENT ON FUNCTION domxfer._queue_registry_command(domxfer.transfers, text, text[]) IS 'Internal: queues an approve or reject command for a registry-managed transfer (at most one of each), in the registry''s own EPP and domain namespaces (tld_policy, else its latest message for the transfer, else IETF''s: SPEC §8 0.3.0); returns its id';
 
 -- The holder's approval or cancellation of a registry-managed pending
 -- transfer: a command; the transfer stays pending until the registry's
@@ -295,7 +363,7 @@ BEGIN
 		 ORDER BY tr.deadline, tr.id
 	LOOP
 		BEGIN
-			SELECT * INTO d FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+			d := domxfer._domain_row(t.domain_name);
 			v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
 			IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 				-- lock and look again: the registry's outcome may have come meanwhile
@@ -335,10 +403,19 @@ $$;
 
 COMMENT ON FUNCTION domxfer._next_registry_check_at(timestamptz) IS 'Internal (worker contract): the earliest acDate minus registry_answer_lead after "at" of a registry-managed pending transfer, when the worker checks its blocking rules at the latest; NULL if none';
 
--- A registry notice applied to the database (the message row is stored and
--- locked by the caller). Returns the result and the transfer concerned.
+-- A registry notice applied to the database (the message row is built but
+-- not stored yet; the caller holds the domain's notice lock). Returns the
+-- result, the transfer concerned, a note for the message row and, for the
+-- same outcome again, the message that applied it first.
+--
+-- Sequencing (SPEC §8, 0.3.0): a notice belongs to the transfer its reID and
+-- reDate name. An open registry transfer of another request is older (the
+-- notice's reDate is later: the registry has moved on, so it ended there
+-- unseen: cancelled with {registry_superseded}) or newer (the notice is
+-- late: the open transfer is left as it is).
 CREATE FUNCTION domxfer._apply_transfer_notice(m domxfer.registry_messages, at timestamptz,
-											   OUT result text, OUT transfer_id bigint)
+											   OUT result text, OUT transfer_id bigint, OUT note text,
+											   OUT duplicate_of bigint)
 RETURNS record
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -353,17 +430,26 @@ DECLARE
 	v_note text;
 	v_detail jsonb;
 	t domxfer.transfers;
+	v_ended domxfer.transfers;
+	v_prev domxfer.transfers;
 	v_from domxfer.transfer_state;
+	v_order text;
+	v_requeue boolean := false;
+	v_command bigint;
 BEGIN
 	v_note := pg_catalog.format('registry %s (message %s%s)', m.tr_status, m.id,
 								CASE WHEN m.msgq_id IS NULL THEN '' ELSE ', msgQ id ' OPERATOR(pg_catalog.||) m.msgq_id END);
 	v_detail := pg_catalog.jsonb_build_object('action', 'registry_' OPERATOR(pg_catalog.||) m.tr_status,
 											  'message_id', m.id, 'msgq_id', m.msgq_id,
 											  'reID', m.re_id, 'reDate', m.re_date, 'acID', m.ac_id, 'acDate', m.ac_date);
+	IF m.time_zone_assumed IS NOT NULL THEN
+		-- SPEC §8 (0.3.0): the event says that the zone was assumed
+		v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('time_zone_assumed', m.time_zone_assumed);
+	END IF;
 
 	SELECT dm.open_transfer_id, dm.sponsoring_registrar INTO v_open, v_sponsor
-	  FROM domxfer.domains dm WHERE dm.name OPERATOR(pg_catalog.=) m.domain_name;
-	IF NOT FOUND THEN
+	  FROM domxfer._domain_row(m.domain_name) dm;
+	IF v_sponsor IS NULL THEN
 		result := 'not_ours';
 		RETURN;
 	END IF;
@@ -386,8 +472,8 @@ BEGIN
 				  DETAIL = 'A domain cannot be transferred to the registrar that already sponsors it.';
 	END IF;
 
-	-- an ended transfer this message speaks of (a late or repeated notice)
-	SELECT tr.id INTO transfer_id FROM domxfer.transfers tr
+	-- an ended transfer this message names (a late or repeated notice)
+	SELECT * INTO v_ended FROM domxfer.transfers tr
 	 WHERE tr.domain_name OPERATOR(pg_catalog.=) m.domain_name
 	   AND tr.state OPERATOR(pg_catalog.>=) 'completed'
 	   AND tr.registry_managed
@@ -395,16 +481,76 @@ BEGIN
 	   AND tr.requested_at OPERATOR(pg_catalog.=) m.re_date
 	 ORDER BY tr.id DESC LIMIT 1;
 	IF FOUND THEN
+		transfer_id := v_ended.id;
+		IF v_outcome IS NOT NULL THEN
+			-- the same outcome in another message (a poll message and a
+			-- transfer query response, or two EPP clients at once)
+			SELECT pg_catalog.min(rm.id) INTO duplicate_of FROM domxfer.registry_messages rm
+			 WHERE rm.transfer_id OPERATOR(pg_catalog.=) v_ended.id
+			   AND rm.tr_status OPERATOR(pg_catalog.=) m.tr_status
+			   AND rm.result OPERATOR(pg_catalog.=) 'applied';
+			IF duplicate_of IS NOT NULL THEN
+				result := 'duplicate';
+				RETURN;
+			END IF;
+		END IF;
 		result := 'applied';			-- nothing changes: the outcome is known
+		note := pg_catalog.format('transfer %s of this request had already ended (%s, %s): nothing changed',
+								  v_ended.id, v_ended.state, pg_catalog.array_to_string(v_ended.outcome_reason, ', '));
 		RETURN;
 	END IF;
 
 	IF v_open IS NOT NULL THEN
-		t := domxfer._lock_transfer(v_open, at);
+		-- a registry-managed transfer is never decided at its deadline
+		-- (SPEC §8): locked as it is. Settling it first (_lock_transfer)
+		-- would start a side transaction for nothing whenever its acDate
+		-- has passed, i.e. for nearly every registry outcome
+		SELECT * INTO t FROM domxfer.transfers tr WHERE tr.id OPERATOR(pg_catalog.=) v_open FOR UPDATE;
+		IF NOT t.registry_managed THEN
+			t := domxfer._lock_transfer(v_open, at);
+		END IF;
 		IF t.state OPERATOR(pg_catalog.>=) 'completed' THEN
 			t := NULL;
 		END IF;
 	END IF;
+
+	-- sequencing: does the open registry transfer belong to this request?
+	IF t.id IS NOT NULL AND m.re_id IS NOT NULL AND t.registry_managed
+	   AND t.state OPERATOR(pg_catalog.=) 'pending' THEN
+		PERFORM domxfer.check_client_id(m.re_id);	-- it names the request
+		IF t.gaining_registrar OPERATOR(pg_catalog.=) m.re_id
+		   AND (m.re_date IS NULL OR t.requested_at OPERATOR(pg_catalog.=) m.re_date) THEN
+			v_order := 'same';
+		ELSIF m.re_date IS NOT NULL AND m.re_date OPERATOR(pg_catalog.>) t.requested_at THEN
+			v_order := 'newer';
+		ELSE
+			v_order := 'older';
+		END IF;
+	END IF;
+	IF v_order OPERATOR(pg_catalog.=) 'older' THEN
+		-- an outcome (or a late pending) for an older request never ends or
+		-- changes a newer transfer
+		result := 'applied';
+		note := pg_catalog.format('for an older request (reID %s, reDate %s) than the open transfer %s (reID %s, reDate %s): the open transfer was left as it is',
+								  m.re_id, COALESCE(domxfer._utc_text(m.re_date), 'missing'), t.id,
+								  t.gaining_registrar, domxfer._utc_text(t.requested_at));
+		RETURN;
+	END IF;
+	IF v_order OPERATOR(pg_catalog.=) 'newer' THEN
+		-- the registry has moved on to a newer request: the open one ended
+		-- there without its outcome reaching us
+		UPDATE domxfer.registry_commands c
+		   SET superseded_from = c.state, state = 'superseded', lease_until = NULL
+		 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id
+		   AND c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
+		PERFORM domxfer._finish_transfer(t, 'cancelled', at, '{registry_superseded}',
+			pg_catalog.format('the registry sent %s for a newer request (reID %s, reDate %s, message %s); its outcome for this request was not seen',
+							  m.tr_status, m.re_id, domxfer._utc_text(m.re_date), m.id));
+		note := pg_catalog.format('transfer %s (reID %s, reDate %s) was for an older request: ended as cancelled {registry_superseded}',
+								  t.id, t.gaining_registrar, domxfer._utc_text(t.requested_at));
+		t := NULL;
+	END IF;
+
 	IF t.id IS NULL AND v_sponsor OPERATOR(pg_catalog.<>) v_us THEN
 		result := 'not_ours';
 		RETURN;
@@ -435,14 +581,33 @@ BEGIN
 			RETURN;
 		END IF;
 		IF t.id IS NULL THEN
+			-- SPEC §8 (0.3.0): a request for a transfer the holder already
+			-- cancelled (the latest attempt, cancelled by the holder before
+			-- the registry's pending notice, whose code was still valid at
+			-- reDate) is answered with a reject again, not silently reopened
+			SELECT * INTO v_prev FROM domxfer.transfers tr
+			 WHERE tr.domain_name OPERATOR(pg_catalog.=) m.domain_name
+			 ORDER BY tr.id DESC LIMIT 1;
+			v_requeue := FOUND AND v_prev.state OPERATOR(pg_catalog.=) 'cancelled'
+						 AND 'holder_cancelled' OPERATOR(pg_catalog.=) ANY (v_prev.outcome_reason)
+						 AND v_prev.auth_code_issued_at IS NOT NULL
+						 AND m.re_date OPERATOR(pg_catalog.<=) COALESCE(v_prev.auth_code_expires_at, m.re_date);
 			INSERT INTO domxfer.transfers (domain_name, state, gaining_registrar, created_at, requested_at,
 										   deadline, registry_managed)
 			VALUES (m.domain_name, 'pending', m.re_id, at, m.re_date, m.ac_date, true)
 			RETURNING * INTO t;
 			v_from := NULL;
-			v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
-				'auth_code_issued_here', false,
-				'note', 'no auth code was issued through domxfer for this transfer: the registrar may have given it out another way');
+			IF v_requeue THEN
+				v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+					'auth_code_issued_here', false,
+					'holder_cancelled_transfer_id', v_prev.id,
+					'note', pg_catalog.format('the holder cancelled transfer %s at %s, before the registry''s pending notice: a reject is queued again',
+											  v_prev.id, domxfer._utc_text(v_prev.decided_at)));
+			ELSE
+				v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+					'auth_code_issued_here', false,
+					'note', 'no auth code was issued through domxfer for this transfer: the registrar may have given it out another way');
+			END IF;
 		ELSE
 			v_from := t.state;
 			v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
@@ -454,11 +619,19 @@ BEGIN
 			 WHERE tr.id OPERATOR(pg_catalog.=) t.id
 			RETURNING * INTO t;
 		END IF;
-		UPDATE domxfer.domains dm
-		   SET status = dm.status OPERATOR(domxfer.+) 'pendingTransfer'::domxfer.domain_status,
-			   open_transfer_id = t.id
-		 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+		PERFORM domxfer._domain_transfer_pending(t.domain_name, t.id);
 		PERFORM domxfer._log_transfer_event(t, v_from, v_detail);
+		IF v_requeue THEN
+			v_command := domxfer._queue_registry_command(t, 'reject', '{holder_cancelled}');
+			-- written in the namespaces of this notice (not stored yet),
+			-- unless the TLD's policy sets them
+			UPDATE domxfer.registry_commands c
+			   SET xml_namespace = COALESCE((domxfer._policy_for(m.domain_name)).registry_domain_namespace, m.xml_namespace, c.xml_namespace),
+				   epp_namespace = COALESCE((domxfer._policy_for(m.domain_name)).registry_epp_namespace, m.epp_namespace, c.epp_namespace)
+			 WHERE c.id OPERATOR(pg_catalog.=) v_command;
+			note := pg_catalog.concat_ws('; ', note, pg_catalog.format(
+				'the holder had cancelled transfer %s: reject command %s queued again', v_prev.id, v_command));
+		END IF;
 		result := 'applied';
 		transfer_id := t.id;
 		RETURN;
@@ -476,11 +649,7 @@ BEGIN
 				ARRAY[v_reason], true)
 		RETURNING * INTO t;
 		IF v_outcome OPERATOR(pg_catalog.=) 'completed' THEN
-			UPDATE domxfer.domains dm
-			   SET sponsoring_registrar = t.gaining_registrar,
-				   last_transferred_at = t.decided_at,
-				   status = dm.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status
-			 WHERE dm.name OPERATOR(pg_catalog.=) t.domain_name;
+			PERFORM domxfer._domain_transfer_ended(t.domain_name, t.id, false, t.gaining_registrar, t.decided_at);
 		END IF;
 		PERFORM domxfer._log_transfer_event(t, NULL,
 			v_detail OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
@@ -496,17 +665,20 @@ BEGIN
 			t.gaining_registrar := COALESCE(t.gaining_registrar, m.re_id);
 			t.requested_at := COALESCE(t.requested_at, m.re_date, v_decided_at);
 		END IF;
+		-- commands not yet answered are moot; remember whether a reject
+		-- was still unsent (SPEC §8 0.3.0: a discrepancy if the domain left)
+		UPDATE domxfer.registry_commands c
+		   SET superseded_from = c.state, state = 'superseded', lease_until = NULL
+		 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id
+		   AND c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
 		t := domxfer._finish_transfer(t, v_outcome, v_decided_at, ARRAY[v_reason], v_note);
 	END IF;
-	UPDATE domxfer.registry_commands c SET state = 'superseded', lease_until = NULL
-	 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id
-	   AND c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
 	result := 'applied';
 	transfer_id := t.id;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz) IS 'Internal: the state change of SPEC §8 for one stored registry notice: pending opens or advances the transfer (deadline = acDate), an outcome ends it as the registry says (one transfer_events row each); returns applied or not_ours and the transfer';
+COMMENT ON FUNCTION domxfer._apply_transfer_notice(domxfer.registry_messages, timestamptz) IS 'Internal: the state change of SPEC §8 for one registry notice (built, not yet stored; the caller holds the domain''s notice lock): pending opens or advances the transfer of its reID and reDate (deadline = acDate), an outcome ends it as the registry says (one transfer_events row each); a notice for an older request than the open transfer changes nothing, one for a newer request ends the open one as cancelled {registry_superseded}; a pending after the holder cancelled queues the reject again; the same outcome again is a duplicate (duplicate_of: the message that applied it). Returns result (applied, duplicate, not_ours), the transfer and a note';
 
 CREATE FUNCTION domxfer.apply_registry_message(message text,
 	OUT message_id bigint, OUT domain_name text, OUT tr_status text, OUT transfer_id bigint, OUT result text)
@@ -524,6 +696,8 @@ DECLARE
 	v_error text;
 	v_transfer bigint;
 	v_hash bytea;
+	v_note text;
+	v_duplicate_of bigint;
 BEGIN
 	IF message IS NULL THEN
 		RAISE EXCEPTION 'registry message must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -552,6 +726,15 @@ BEGIN
 		result := 'duplicate';
 		RETURN;
 	END IF;
+	-- SPEC §8 (0.3.0): one notice of a domain at a time, so that two
+	-- sessions applying notices of one transfer (pending in one, its
+	-- outcome in another) each see the other's work: the second waits here
+	-- and then reads what the first committed (after the content lock, in
+	-- the same order in every session)
+	IF p.kind OPERATOR(pg_catalog.=) 'notice' AND p.domain_name IS NOT NULL THEN
+		PERFORM pg_catalog.pg_advisory_xact_lock(1685217651,	-- 'domy'
+			pg_catalog.hashtext(p.domain_name));
+	END IF;
 
 	-- the row as it will be stored (its id first: the transfer's event names it)
 	m.id := pg_catalog.nextval('domxfer.registry_messages_id_seq'::pg_catalog.regclass);
@@ -565,36 +748,54 @@ BEGIN
 	m.msgq_id := p.msgq_id;
 	m.epp_result_code := p.result_code;
 	m.xml_namespace := p.xml_namespace;
+	m.epp_namespace := p.epp_namespace;
 	m.domain_name := p.domain_name;
 	m.tr_status := p.tr_status;
 	m.re_id := p.re_id;
-	m.re_date := p.re_date::timestamptz;
+	-- dates without a zone are read in the TLD's registry_time_zone (SPEC §8 0.3.0)
+	IF NOT domxfer._registry_time_has_zone(p.re_date) OR NOT domxfer._registry_time_has_zone(p.ac_date)
+	   OR NOT domxfer._registry_time_has_zone(p.ex_date) THEN
+		m.time_zone_assumed := COALESCE((domxfer._policy_for(p.domain_name)).registry_time_zone, 'UTC');
+	END IF;
+	m.re_date := domxfer._registry_time(p.re_date, m.time_zone_assumed);
 	m.ac_id := p.ac_id;
-	m.ac_date := p.ac_date::timestamptz;
-	m.ex_date := p.ex_date::timestamptz;
+	m.ac_date := domxfer._registry_time(p.ac_date, m.time_zone_assumed);
+	m.ex_date := domxfer._registry_time(p.ex_date, m.time_zone_assumed);
 	v_result := CASE p.kind WHEN 'notice' THEN 'applied' ELSE p.kind END;
 	v_sqlstate := p.sqlstate;
 	v_error := p.error;
 
 	IF p.kind OPERATOR(pg_catalog.=) 'notice' THEN
 		BEGIN
-			SELECT a.result, a.transfer_id INTO v_result, v_transfer
+			SELECT a.result, a.transfer_id, a.note, a.duplicate_of INTO v_result, v_transfer, v_note, v_duplicate_of
 			  FROM domxfer._apply_transfer_notice(m, v_now) a;
 		EXCEPTION WHEN data_exception OR integrity_constraint_violation OR object_not_in_prerequisite_state
 					   OR no_data_found THEN
 			GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
 			v_result := 'invalid';
 			v_transfer := NULL;
+			v_note := NULL;
 		END;
+	END IF;
+	IF v_result OPERATOR(pg_catalog.=) 'duplicate' THEN
+		-- the same outcome another message applied: answered with that one
+		SELECT * INTO m FROM domxfer.registry_messages rm WHERE rm.id OPERATOR(pg_catalog.=) v_duplicate_of;
+		message_id := m.id;
+		domain_name := m.domain_name;
+		tr_status := m.tr_status;
+		transfer_id := m.transfer_id;
+		result := 'duplicate';
+		RETURN;
 	END IF;
 
 	INSERT INTO domxfer.registry_messages
 		(id, received_at, message, authinfo_removed, content_hash, msgq_id, epp_result_code, xml_namespace,
-		 domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result, sqlstate, error)
+		 domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result, sqlstate, error,
+		 time_zone_assumed, note, epp_namespace)
 	OVERRIDING SYSTEM VALUE
 	VALUES (m.id, m.received_at, m.message, m.authinfo_removed, m.content_hash, m.msgq_id, m.epp_result_code,
 			m.xml_namespace, m.domain_name, m.tr_status, m.re_id, m.re_date, m.ac_id, m.ac_date, m.ex_date,
-			v_transfer, v_result, v_sqlstate, v_error);
+			v_transfer, v_result, v_sqlstate, v_error, m.time_zone_assumed, v_note, m.epp_namespace);
 	message_id := m.id;
 	domain_name := m.domain_name;
 	tr_status := m.tr_status;
@@ -652,19 +853,20 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.format(
 '<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<epp xmlns="urn:ietf:params:xml:ns:epp-1.0">
+<epp xmlns="%5$s">
   <command>
-    <transfer op="%s">
-      <domain:transfer xmlns:domain="%s">
-        <domain:name>%s</domain:name>
+    <transfer op="%1$s">
+      <domain:transfer xmlns:domain="%2$s">
+        <domain:name>%3$s</domain:name>
       </domain:transfer>
     </transfer>
-    <clTRID>domxfer-%s</clTRID>
+    <clTRID>domxfer-%4$s</clTRID>
   </command>
 </epp>
-', c.op, domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name), c.id);
+', c.op, domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name), c.id,
+   domxfer._xml_escape(c.epp_namespace));
 
-COMMENT ON FUNCTION domxfer._registry_command_xml(domxfer.registry_commands) IS 'Internal: the RFC 5731 §3.2.4 <transfer op="approve"|"reject"> command of a registry command, clTRID domxfer-<id>; no authInfo';
+COMMENT ON FUNCTION domxfer._registry_command_xml(domxfer.registry_commands) IS 'Internal: the RFC 5731 §3.2.4 <transfer op="approve"|"reject"> command of a registry command in its EPP and domain namespaces (0.3.0), clTRID domxfer-<id>; no authInfo';
 
 CREATE FUNCTION domxfer.registry_command_xml(id bigint)
 RETURNS text
@@ -762,6 +964,9 @@ $$;
 COMMENT ON FUNCTION domxfer.record_registry_response(bigint, integer, text) IS 'SPEC §8: records the registry''s answer to a command (RFC 5730 result code, svTRID) and returns the command''s state: 1000-1599 done; 2400, 2500-2502 queued again for a retry; other 2xxx failed with the error kept for an operator. 22004 NULL, P0002 unknown command (checked before the answer), 22023 bad code or svTRID, 55000 a different answer to a done command';
 
 CREATE VIEW domxfer.registry_discrepancies AS
+SELECT d.kind, d.transfer_id, d.domain_name, d.command_id, d.message_id, d.asked, d.registry_outcome,
+	   d.ac_date, d.since, d.detail, d.discrepancy_id
+  FROM (
 SELECT 'outcome_differs'::text AS kind,
 	   t.id AS transfer_id, t.domain_name, c.id AS command_id,
 	   (SELECT pg_catalog.max(rm.id) FROM domxfer.registry_messages rm
@@ -770,18 +975,39 @@ SELECT 'outcome_differs'::text AS kind,
 	   t.decided_at AS since,
 	   pg_catalog.format('domxfer asked the registry to %s (%s); the registry''s outcome: %s',
 						 c.op, pg_catalog.array_to_string(c.reason_codes, ', '),
-						 pg_catalog.array_to_string(t.outcome_reason, ', ')) AS detail
+						 pg_catalog.array_to_string(t.outcome_reason, ', ')) AS detail,
+	   c.id AS discrepancy_id
   FROM domxfer.transfers t
   JOIN domxfer.registry_commands c ON c.transfer_id OPERATOR(pg_catalog.=) t.id
  WHERE t.registry_managed AND t.state OPERATOR(pg_catalog.>=) 'completed'
    -- sent (or possibly sent) to the registry
    AND (c.state OPERATOR(pg_catalog.=) ANY (ARRAY['claimed', 'done', 'failed'])
-		OR (c.state OPERATOR(pg_catalog.=) 'superseded' AND c.attempts OPERATOR(pg_catalog.>) 0))
+		OR (c.state OPERATOR(pg_catalog.=) 'superseded' AND c.attempts OPERATOR(pg_catalog.>) 0
+			-- a reject still unsent when the domain left: left_while_reject_unsent
+			AND NOT (c.op OPERATOR(pg_catalog.=) 'reject' AND c.superseded_from IS NOT NULL
+					 AND t.state OPERATOR(pg_catalog.=) 'completed')))
    AND (c.op OPERATOR(pg_catalog.=) 'approve') OPERATOR(pg_catalog.<>) (t.state OPERATOR(pg_catalog.=) 'completed')
+UNION ALL
+SELECT 'left_while_reject_unsent', t.id, t.domain_name, c.id,
+	   (SELECT pg_catalog.max(rm.id) FROM domxfer.registry_messages rm
+		 WHERE rm.transfer_id OPERATOR(pg_catalog.=) t.id),
+	   c.op, t.state::text, t.deadline, t.decided_at,
+	   pg_catalog.format('domxfer''s reject (%s) was still %s when the registry''s outcome arrived: the domain left (%s)',
+						 pg_catalog.array_to_string(c.reason_codes, ', '),
+						 CASE c.superseded_from WHEN 'queued' THEN 'queued (never sent)'
+												ELSE 'claimed by an EPP client (unanswered)' END,
+						 pg_catalog.array_to_string(t.outcome_reason, ', ')),
+	   c.id
+  FROM domxfer.transfers t
+  JOIN domxfer.registry_commands c ON c.transfer_id OPERATOR(pg_catalog.=) t.id
+ WHERE t.registry_managed AND t.state OPERATOR(pg_catalog.=) 'completed'
+   AND c.op OPERATOR(pg_catalog.=) 'reject' AND c.state OPERATOR(pg_catalog.=) 'superseded'
+   AND c.superseded_from IS NOT NULL
 UNION ALL
 SELECT 'no_outcome_past_ac_date', t.id, t.domain_name, NULL, NULL, NULL, NULL, t.deadline, t.deadline,
 	   pg_catalog.format('pending at the registry since %s; acDate %s passed without an outcome from the registry',
-						 pg_catalog.to_char(pg_catalog.timezone('UTC', t.requested_at), 'YYYY-MM-DD HH24:MI:SS "UTC"'), pg_catalog.to_char(pg_catalog.timezone('UTC', t.deadline), 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+						 pg_catalog.to_char(pg_catalog.timezone('UTC', t.requested_at), 'YYYY-MM-DD HH24:MI:SS "UTC"'), pg_catalog.to_char(pg_catalog.timezone('UTC', t.deadline), 'YYYY-MM-DD HH24:MI:SS "UTC"')),
+	   t.id
   FROM domxfer.transfers t
  WHERE t.registry_managed AND t.state OPERATOR(pg_catalog.=) 'pending'
    AND t.deadline OPERATOR(pg_catalog.<) pg_catalog.now()
@@ -789,18 +1015,28 @@ UNION ALL
 SELECT 'command_unanswered_past_ac_date', c.transfer_id, c.domain_name, c.id, NULL, c.op, NULL, c.ac_date, c.ac_date,
 	   pg_catalog.format('%s command %s is %s%s after acDate %s', c.op, c.id, c.state,
 						 COALESCE(' (' OPERATOR(pg_catalog.||) c.error OPERATOR(pg_catalog.||) ')', ''),
-						 pg_catalog.to_char(pg_catalog.timezone('UTC', c.ac_date), 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+						 pg_catalog.to_char(pg_catalog.timezone('UTC', c.ac_date), 'YYYY-MM-DD HH24:MI:SS "UTC"')),
+	   c.id
   FROM domxfer.registry_commands c
+  JOIN domxfer.transfers t ON t.id OPERATOR(pg_catalog.=) c.transfer_id
  WHERE c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed', 'failed'])
    AND c.ac_date OPERATOR(pg_catalog.<) pg_catalog.now()
+   -- once the transfer has ended, a command that ended the way it asked is
+   -- no discrepancy, and one that did not is outcome_differs
+   AND t.state OPERATOR(pg_catalog.<) 'completed'
 UNION ALL
 SELECT 'invalid_message', m.transfer_id, m.domain_name, NULL, m.id, NULL, m.tr_status, m.ac_date, m.received_at,
-	   pg_catalog.format('SQLSTATE %s: %s', m.sqlstate, m.error)
+	   pg_catalog.format('SQLSTATE %s: %s', m.sqlstate, m.error),
+	   m.id
   FROM domxfer.registry_messages m
- WHERE m.result OPERATOR(pg_catalog.=) 'invalid';
+ WHERE m.result OPERATOR(pg_catalog.=) 'invalid'
+	   ) d
+ WHERE NOT EXISTS (SELECT FROM domxfer.registry_discrepancy_acks a
+					WHERE a.kind OPERATOR(pg_catalog.=) d.kind
+					  AND a.discrepancy_id OPERATOR(pg_catalog.=) d.discrepancy_id);
 
-COMMENT ON VIEW domxfer.registry_discrepancies IS 'SPEC §8: where domxfer and the registry disagree or a message could not be used, one row each: outcome_differs, no_outcome_past_ac_date, command_unanswered_past_ac_date, invalid_message';
-COMMENT ON COLUMN domxfer.registry_discrepancies.kind IS 'text; outcome_differs (the registry''s outcome is not what a sent command asked for), no_outcome_past_ac_date (registry-managed transfer still pending after acDate), command_unanswered_past_ac_date (a command queued, claimed or failed after acDate), invalid_message (a stored message answered invalid)';
+COMMENT ON VIEW domxfer.registry_discrepancies IS 'SPEC §8: where domxfer and the registry disagree or a message could not be used, one row each: outcome_differs, left_while_reject_unsent, no_outcome_past_ac_date, command_unanswered_past_ac_date, invalid_message; without those an operator closed with acknowledge_registry_discrepancy (kept in registry_discrepancy_acks)';
+COMMENT ON COLUMN domxfer.registry_discrepancies.kind IS 'text; outcome_differs (the registry''s outcome is not what a sent command asked for), left_while_reject_unsent (SPEC §8 0.3.0: the domain left while domxfer''s reject was still queued or claimed), no_outcome_past_ac_date (registry-managed transfer still pending after acDate), command_unanswered_past_ac_date (a command queued, claimed or failed after acDate while its transfer is open), invalid_message (a stored message answered invalid)';
 COMMENT ON COLUMN domxfer.registry_discrepancies.transfer_id IS 'bigint; the transfer concerned, if any';
 COMMENT ON COLUMN domxfer.registry_discrepancies.domain_name IS 'text; the domain (canonical A-label), if known';
 COMMENT ON COLUMN domxfer.registry_discrepancies.command_id IS 'bigint; the registry command concerned (registry_commands.id), if any';
@@ -810,6 +1046,61 @@ COMMENT ON COLUMN domxfer.registry_discrepancies.registry_outcome IS 'text; the 
 COMMENT ON COLUMN domxfer.registry_discrepancies.ac_date IS 'timestamptz; the acDate concerned (RFC 5731): the transfer''s deadline or the command''s';
 COMMENT ON COLUMN domxfer.registry_discrepancies.since IS 'timestamptz; since when the discrepancy exists: the outcome''s decided_at, the acDate, or when the message arrived';
 COMMENT ON COLUMN domxfer.registry_discrepancies.detail IS 'text; the discrepancy in words (English), with reason codes and UTC instants';
+COMMENT ON COLUMN domxfer.registry_discrepancies.discrepancy_id IS 'bigint; with kind, what acknowledge_registry_discrepancy(kind, id, note) takes: the command (outcome_differs, left_while_reject_unsent, command_unanswered_past_ac_date), the transfer (no_outcome_past_ac_date) or the message (invalid_message)';
+
+CREATE FUNCTION domxfer.acknowledge_registry_discrepancy(kind text, id bigint, note text)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_kinds text[] := ARRAY['outcome_differs', 'left_while_reject_unsent', 'no_outcome_past_ac_date',
+							'command_unanswered_past_ac_date', 'invalid_message'];
+	a domxfer.registry_discrepancy_acks;
+	v_detail text;
+BEGIN
+	IF kind IS NULL OR id IS NULL OR note IS NULL THEN
+		RAISE EXCEPTION 'kind, id and note must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT kind OPERATOR(pg_catalog.=) ANY (v_kinds) THEN
+		RAISE EXCEPTION 'unknown registry discrepancy kind "%"', pg_catalog.left(kind, 64)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'One of ' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(v_kinds, ', ') OPERATOR(pg_catalog.||) '.';
+	END IF;
+	-- white space around it is not kept
+	note := pg_catalog.regexp_replace(note, '^[[:space:]]+|[[:space:]]+$', '', 'g');
+	IF note OPERATOR(pg_catalog.!~) '[^[:space:]]' OR pg_catalog.char_length(note) OPERATOR(pg_catalog.>) 1000 THEN
+		RAISE EXCEPTION 'a note of 1 to 1000 characters must say why the discrepancy is closed'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- one operator at a time per discrepancy
+	PERFORM pg_catalog.pg_advisory_xact_lock(1685217652, pg_catalog.hashtext(kind OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) id));
+	SELECT * INTO a FROM domxfer.registry_discrepancy_acks x
+	 WHERE x.kind OPERATOR(pg_catalog.=) acknowledge_registry_discrepancy.kind
+	   AND x.discrepancy_id OPERATOR(pg_catalog.=) acknowledge_registry_discrepancy.id;
+	IF FOUND THEN
+		RAISE EXCEPTION 'registry discrepancy % % was already acknowledged', kind, id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('By %s at %s: %s', a.acknowledged_by, domxfer._utc_text(a.acknowledged_at), a.note);
+	END IF;
+	SELECT d.detail INTO v_detail FROM domxfer.registry_discrepancies d
+	 WHERE d.kind OPERATOR(pg_catalog.=) acknowledge_registry_discrepancy.kind
+	   AND d.discrepancy_id OPERATOR(pg_catalog.=) acknowledge_registry_discrepancy.id
+	 LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no registry discrepancy % %', kind, id
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'SELECT kind, discrepancy_id, detail FROM domxfer.registry_discrepancies lists the open ones.';
+	END IF;
+	INSERT INTO domxfer.registry_discrepancy_acks (kind, discrepancy_id, acknowledged_by, note, detail)
+	VALUES (kind, id, domxfer._actor(), note, v_detail)
+	RETURNING * INTO a;
+	RETURN a.acknowledged_at;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer.acknowledge_registry_discrepancy(text, bigint, text) IS 'SPEC §8 (0.3.0), domxfer_admin: closes one row of registry_discrepancies (kind and its discrepancy_id), keeping who, when and why (note, 1 to 1000 characters) and the row''s detail in registry_discrepancy_acks; returns when (timestamptz). 22004 NULL, 22023 unknown kind or no note, P0002 no such open discrepancy, 55000 already acknowledged (DETAIL: by whom, when, why)';
 
 REVOKE EXECUTE ON FUNCTION
 	domxfer._tld_policy_registry_columns(),
@@ -817,6 +1108,9 @@ REVOKE EXECUTE ON FUNCTION
 	domxfer._registry_outcome(text),
 	domxfer._registry_reason(text),
 	domxfer._xml_escape(text),
+	domxfer._registry_time_has_zone(text),
+	domxfer._registry_time(text, text),
+	domxfer.acknowledge_registry_discrepancy(text, bigint, text),
 	domxfer._queue_registry_command(domxfer.transfers, text, text[]),
 	domxfer._registry_answer(domxfer.transfers, text, text[]),
 	domxfer._queue_registry_commands(timestamptz),
@@ -842,7 +1136,9 @@ GRANT SELECT ON domxfer.registry_commands, domxfer.registry_discrepancies TO dom
 -- even one of a message that holds no secret)
 GRANT SELECT (id, received_at, message, authinfo_removed, msgq_id, epp_result_code, xml_namespace,
 			  domain_name, tr_status, re_id, re_date, ac_id, ac_date, ex_date, transfer_id, result,
-			  sqlstate, error)
+			  sqlstate, error, time_zone_assumed, note, epp_namespace)
 	ON domxfer.registry_messages TO domxfer_reader;
 GRANT SELECT (registry_managed) ON domxfer.transfers TO domxfer_reader;
 GRANT SELECT ON domxfer.registry_messages, domxfer.registry_commands TO domxfer_admin;
+GRANT SELECT ON domxfer.registry_discrepancy_acks TO domxfer_reader;
+GRANT EXECUTE ON FUNCTION domxfer.acknowledge_registry_discrepancy(text, bigint, text) TO domxfer_admin;

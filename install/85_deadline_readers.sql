@@ -53,6 +53,44 @@ $$;
 
 COMMENT ON FUNCTION domxfer._due_decision(bigint, timestamptz) IS 'Internal (the readers): a transfer''s state, decided_at and outcome_reason as of "at": for a transfer due by then (a pending one past its deadline, an issued code past its expiry) the decision the worker or process_due_transfers will record, judged by the same rule check (_blockers_ignoring_own at the deadline) without writing; otherwise, and for a registry-managed transfer (SPEC §8: the registry decides it), as stored; NULLs for an unknown id';
 
+-- One domain as the readers show it: as _domains_as_decided shows its row,
+-- for the by-name functions and rdap_domain, which read one domain by its
+-- name through _domain_row (an index lookup in any source).
+CREATE FUNCTION domxfer._domain_as_decided(d domxfer.domains, at timestamptz)
+RETURNS domxfer.domains
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_state domxfer.transfer_state;
+	v_gaining text;
+	o record;
+BEGIN
+	IF d.open_transfer_id IS NULL THEN
+		RETURN d;
+	END IF;
+	-- the columns domxfer_reader may read (never the code's hash)
+	SELECT tr.state, tr.gaining_registrar INTO v_state, v_gaining FROM domxfer.transfers tr
+	 WHERE tr.id OPERATOR(pg_catalog.=) d.open_transfer_id
+	   AND tr.due_at OPERATOR(pg_catalog.<=) at;
+	IF NOT FOUND THEN
+		RETURN d;
+	END IF;
+	o := domxfer._due_decision(d.open_transfer_id, at);
+	IF o.state OPERATOR(pg_catalog.=) 'completed' THEN
+		d.sponsoring_registrar := v_gaining;
+		d.last_transferred_at := o.decided_at;
+	END IF;
+	IF v_state OPERATOR(pg_catalog.=) 'pending' THEN
+		d.status := d.status OPERATOR(domxfer.-) 'pendingTransfer'::domxfer.domain_status;
+	END IF;
+	d.open_transfer_id := NULL;
+	RETURN d;
+END
+$$;
+
+COMMENT ON FUNCTION domxfer._domain_as_decided(domxfer.domains, timestamptz) IS 'Internal (the readers): one domain row as it is once its transfer due by "at" is decided, exactly as _domains_as_decided shows it (the same overlay for one row)';
+
 -- Inlinable (LANGUAGE sql, one query, not STRICT, no SET): a view that
 -- reads FROM it gets the table's columns as plain column references, so the
 -- rule functions over d stay inlined and get columns, not a whole row. Two
@@ -138,6 +176,7 @@ COMMENT ON FUNCTION domxfer._transfers_as_decided(timestamptz) IS 'Internal (the
 REVOKE EXECUTE ON FUNCTION
 	domxfer._due_decision(bigint, timestamptz),
 	domxfer._domains_as_decided(timestamptz),
+	domxfer._domain_as_decided(domxfer.domains, timestamptz),
 	domxfer._transfers_as_decided(timestamptz)
 FROM PUBLIC;
 -- the views run these as the reading role (functions in a view run as the
@@ -145,6 +184,7 @@ FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
 	domxfer._due_decision(bigint, timestamptz),
 	domxfer._domains_as_decided(timestamptz),
+	domxfer._domain_as_decided(domxfer.domains, timestamptz),
 	domxfer._transfers_as_decided(timestamptz),
 	domxfer._blockers_ignoring_own(domxfer.domains, timestamptz, boolean)
 TO domxfer_reader;

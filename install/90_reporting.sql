@@ -205,10 +205,7 @@ BEGIN
 		PERFORM domxfer._raise_unknown_domain(rdap_domain.name, canonical);
 	END IF;
 	-- as it is once a transfer past its deadline is decided (the deadline is the truth)
-	IF d.open_transfer_id IS NOT NULL THEN
-		SELECT * INTO d FROM domxfer._domains_as_decided(pg_catalog.now()) AS dm
-		 WHERE dm.name OPERATOR(pg_catalog.=) canonical;
-	END IF;
+	d := domxfer._domain_as_decided(d, pg_catalog.now());
 
 	events := pg_catalog.jsonb_build_array(
 		pg_catalog.jsonb_build_object('eventAction', 'registration',

@@ -179,11 +179,13 @@ BEGIN
 	IF v_row.name IS NULL THEN
 		PERFORM domxfer._raise_unknown_domain(_domain_by_name.name, v_canonical);
 	END IF;
-	RETURN v_row;
+	-- as every reader shows it: a transfer past its deadline is decided
+	-- even before its decision is written (issue 18, fault 7)
+	RETURN domxfer._domain_as_decided(v_row, pg_catalog.now());
 END
 $$;
 COMMENT ON FUNCTION domxfer._domain_by_name(text) IS
-	'Internal: the domains row of a name in any spelling; 22023 for an invalid name, P0002 (naming it) for an unknown one';
+	'Internal: the domains row of a name in any spelling, as the readers show it (_domains_as_decided at now(): a transfer past its deadline is decided, written or not); 22023 for an invalid name, P0002 (naming it) for an unknown one';
 
 CREATE FUNCTION domxfer.transfer_out_blockers(name text, at timestamptz DEFAULT pg_catalog.now())
 	RETURNS text[]
@@ -321,21 +323,20 @@ $$;
 
 -- 7. A dry run of the deadline decision -----------------------------------
 
--- The decision's own code (domxfer._decide_due_batch) runs in a
--- subtransaction that is then rolled back: what it would decide is read in
--- between, nothing is written (no row, no event, no NOTIFY; only the events
--- sequence advances).
+-- Read-only (issue 18, fault 8: it ran the batch and rolled it back, so it
+-- failed with 25006 on a standby and in BEGIN READ ONLY): the transfers the
+-- batch would take (due by "at", not registry-managed, in due order, at
+-- most max_rows), each with the decision _due_decision computes, which is
+-- the one the readers show and the batch records (the same rule check,
+-- _blockers_ignoring_own at the deadline). Nothing is locked or written.
 CREATE FUNCTION domxfer.process_due_transfers_dry_run(at timestamptz DEFAULT pg_catalog.now(),
 													  max_rows integer DEFAULT 1000)
 RETURNS TABLE (transfer_id bigint, domain_name text, from_state domxfer.transfer_state,
 			   to_state domxfer.transfer_state, decided_at timestamptz, outcome_reason text[])
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	v_before jsonb;
-	v_after jsonb;
 BEGIN
 	IF at IS NULL OR max_rows IS NULL THEN
 		RAISE EXCEPTION 'at and max_rows must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -343,33 +344,20 @@ BEGIN
 	IF max_rows OPERATOR(pg_catalog.<) 1 THEN
 		RAISE EXCEPTION 'max_rows must be at least 1' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	BEGIN
-		SELECT pg_catalog.jsonb_object_agg(t.id, t.state) INTO v_before
-		  FROM domxfer.transfers t
-		 WHERE t.due_at OPERATOR(pg_catalog.<=) process_due_transfers_dry_run.at;
-		PERFORM domxfer._decide_due_batch(process_due_transfers_dry_run.at, max_rows, '{}');
-		SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-				   'id', t.id, 'domain_name', t.domain_name, 'from_state', v_before OPERATOR(pg_catalog.->>) t.id::text,
-				   'to_state', t.state, 'decided_at', t.decided_at, 'outcome_reason', t.outcome_reason))
-		  INTO v_after
-		  FROM domxfer.transfers t
-		 WHERE v_before OPERATOR(pg_catalog.?) t.id::text AND t.state OPERATOR(pg_catalog.>=) 'completed';
-		RAISE EXCEPTION USING ERRCODE = 'DXDRY';
-	EXCEPTION WHEN SQLSTATE 'DXDRY' THEN
-		NULL;	-- rolled back: nothing written
-	END;
 	RETURN QUERY
-	SELECT (x OPERATOR(pg_catalog.->>) 'id')::bigint, x OPERATOR(pg_catalog.->>) 'domain_name',
-		   (x OPERATOR(pg_catalog.->>) 'from_state')::domxfer.transfer_state,
-		   (x OPERATOR(pg_catalog.->>) 'to_state')::domxfer.transfer_state,
-		   (x OPERATOR(pg_catalog.->>) 'decided_at')::timestamptz,
-		   ARRAY(SELECT pg_catalog.jsonb_array_elements_text(x OPERATOR(pg_catalog.->) 'outcome_reason'))
-	  FROM pg_catalog.jsonb_array_elements(COALESCE(v_after, '[]')) AS x
+	SELECT due.id, due.domain_name, due.state, o.state, o.decided_at, o.outcome_reason
+	  FROM (SELECT t.id, t.domain_name, t.state
+			  FROM domxfer.transfers t
+			 WHERE t.due_at OPERATOR(pg_catalog.<=) process_due_transfers_dry_run.at
+			   AND NOT t.registry_managed
+			 ORDER BY t.due_at, t.id
+			 LIMIT max_rows) AS due
+	 CROSS JOIN LATERAL domxfer._due_decision(due.id, process_due_transfers_dry_run.at) AS o
 	 ORDER BY 5, 1;
 END
 $$;
 COMMENT ON FUNCTION domxfer.process_due_transfers_dry_run(timestamptz, integer) IS
-	'What process_due_transfers(at, max_rows) would decide, computed by the same code and rolled back: one row per transfer with its outcome (to_state, decided_at, outcome_reason text[]); writes nothing; 22004 for NULL, 22023 for max_rows < 1; domxfer_admin only';
+	'What process_due_transfers(at, max_rows) would decide: one row per transfer due by "at" (at most max_rows, in due order) with its outcome (to_state, decided_at, outcome_reason text[]) as the readers show it and the decision records it (_due_decision, the same rule check); read-only, so it runs on a standby and in a read-only transaction; locks and writes nothing; 22004 for NULL, 22023 for max_rows < 1; domxfer_admin only';
 
 COMMENT ON TABLE domxfer.transfers IS 'One row per transfer-out attempt; changed only by the lifecycle functions. domxfer_reader reads every column but auth_code_hash and auth_code_salt, so its SELECT * is refused (42501): name the columns or use domxfer.transfer_report';
 

@@ -22,9 +22,11 @@ fi
 PACKAGES=(
 	"postgresql-$V" "postgresql-server-dev-$V" "postgresql-client-$V"
 	libicu-dev libxml2-dev pkg-config
+	libxml2-utils
 	"postgresql-$V-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	"postgresql-$V-cron"
+	"postgresql-$V-auto-failover" pg-auto-failover-cli
 	gnupg
 )
 case "${1:-}" in

@@ -27,6 +27,11 @@ SELECT domxfer.record_documents_received(:manual_id) IS NOT NULL AS documents;
 SELECT domxfer.approve_manual_transfer(:manual_id) AS manual_code \gset
 SELECT domxfer.receive_transfer_request('dr-manual.hk', :'manual_code', 'hk-gainer') = :manual_id AS received;
 
+-- a blocker that appeared before the deadline (written before it passes: a
+-- change after it would decide the transfer first, see decide_before_change):
+-- the decision will reject
+UPDATE domxfer.domains SET unpaid = true, holder_disputed = true WHERE name = 'dr-reject.example';
+
 -- the deadlines (and the code's expiry) pass with nobody deciding: moved
 -- into the past here, as time would move them
 UPDATE domxfer.transfers
@@ -35,8 +40,6 @@ UPDATE domxfer.transfers
 UPDATE domxfer.transfers
    SET auth_code_issued_at = now() - interval '15 days', auth_code_expires_at = now() - interval '1 day'
  WHERE id = :expire_id;
--- a blocker that appeared before the deadline: the decision will reject
-UPDATE domxfer.domains SET unpaid = true, holder_disputed = true WHERE name = 'dr-reject.example';
 
 -- nothing is decided yet: the table still says pending
 SELECT domain_name, state, decided_at IS NULL AS undecided, due_at <= now() AS due
@@ -64,6 +67,14 @@ CREATE FUNCTION pg_temp.look(p_phase text) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO seen
 	SELECT p_phase, 'daily_transfer_outcomes', o.day || ' ' || o.tld || ' ' || o.state, to_jsonb(o.transfers)
 	  FROM domxfer.daily_transfer_outcomes o;
+	-- the by-name rule functions (issue 18, fault 7)
+	INSERT INTO seen
+	SELECT p_phase, 'by_name', d.name,
+		   jsonb_build_object('eligible', domxfer.transfer_out_eligible(upper(d.name)),
+							  'blockers', domxfer.transfer_out_blockers(upper(d.name)),
+							  'warnings', domxfer.transfer_out_warnings(d.name || '.'),
+							  'window', domxfer.transfer_window(d.name))
+	  FROM domxfer.domains d WHERE d.name LIKE 'dr-%';
 $$;
 SELECT pg_temp.look('before');
 
@@ -92,8 +103,16 @@ SELECT o.state, o.transfers
   FROM domxfer.daily_transfer_outcomes o
  WHERE o.day = (now() - interval '1 day')::date AND o.tld IN ('example', 'hk')
  ORDER BY o.tld, o.state;
+-- the by-name rule functions agree with eligibility in the gap (before
+-- 0.3.0 they said transfer_pending while eligibility showed the decision)
+SELECT e.name, e.blockers, domxfer.transfer_out_blockers(e.name) AS by_name,
+	   e.eligible_now = domxfer.transfer_out_eligible(e.name) AS eligible_agrees,
+	   e.transfer_window = domxfer.transfer_window(e.name) AS window_agrees
+  FROM domxfer.eligibility e WHERE e.name LIKE 'dr-%' ORDER BY e.name;
 -- the same as a reader
 SET ROLE domxfer_reader;
+SELECT name, domxfer.transfer_out_blockers(name) FROM domxfer.eligibility
+ WHERE name LIKE 'dr-%' AND blockers IS DISTINCT FROM domxfer.transfer_out_blockers(name);
 SELECT domain_name, state, outcome_reason, decision_recorded
   FROM domxfer.transfer_report WHERE domain_name LIKE 'dr-%' ORDER BY domain_name;
 SELECT domxfer.rdap_domain('dr-complete.example')->'entities'->0->>'handle' AS registrar_as_reader;

@@ -119,6 +119,13 @@ SELECT domain_name, from_state, to_state, decided_at - (SELECT deadline FROM dom
 SELECT state, decided_at IS NULL AS undecided,
 	   (SELECT count(*) FROM domxfer.transfer_events WHERE transfer_id = :q_id) = :events_before AS no_event
   FROM domxfer.transfers WHERE id = :q_id;
+-- read-only, as on a standby (issue 18, fault 8: 25006 before 0.3.0)
+SAVEPOINT read_only;
+SET LOCAL transaction_read_only = on;
+SELECT domain_name, from_state, to_state, outcome_reason
+  FROM domxfer.process_due_transfers_dry_run(now() + interval '3 minutes')
+ WHERE transfer_id = :q_id;
+ROLLBACK TO SAVEPOINT read_only;
 -- the same decision, written
 SELECT domxfer.process_due_transfers(now() + interval '3 minutes') >= 1 AS decided;
 SELECT state, outcome_reason FROM domxfer.transfers WHERE id = :q_id;

@@ -174,10 +174,12 @@ SELECT t.state, t.outcome_reason, t.decided_at = t.deadline AS decided_at_deadli
 -- (b) eligible at the deadline although not any more now: completed
 SELECT transfer_id AS edge_id, auth_code AS edge_code FROM domxfer.request_transfer_out('lc-edge.example') \gset
 SELECT domxfer.receive_transfer_request('lc-edge.example', :'edge_code', 'gainer') = :edge_id AS accepted;
+-- (the domain changes before the deadline passes: a change after it would
+-- decide the transfer first, see decide_before_change)
+UPDATE domxfer.domains SET expires_at = now() + interval '14 days' WHERE name = 'lc-edge.example';
 UPDATE domxfer.transfers
    SET requested_at = requested_at - interval '7 days', deadline = now() - interval '2 days'
  WHERE id = :edge_id;
-UPDATE domxfer.domains SET expires_at = now() + interval '14 days' WHERE name = 'lc-edge.example';
 SELECT domxfer.transfer_out_blockers(d, now()) AS blockers_now
   FROM domxfer.domains d WHERE name = 'lc-edge.example';
 SELECT pg_temp.try(format($$SELECT domxfer.approve_transfer_out(%s)$$, :edge_id));

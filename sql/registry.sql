@@ -235,7 +235,7 @@ INSERT INTO bad VALUES
 ('latin-1 declared', '<?xml version="1.0" encoding="ISO-8859-1"?>' || substr(pg_temp.poll('rg-11', 'rg-bad.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()), 56)),
 ('unknown trStatus', replace(pg_temp.poll('rg-12', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '>pending<', '>Pending<')),
 ('bad name', pg_temp.poll('rg-13', 'rg_bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days')),
-('bad reDate', replace(pg_temp.poll('rg-14', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), 'Z</domain:reDate>', '</domain:reDate>')),
+('bad reDate', replace(pg_temp.poll('rg-14', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), 'Z</domain:reDate>', '+0800</domain:reDate>')),
 ('bad exDate (found by fuzz/fuzz_epp_notice.c)', replace(pg_temp.poll('rg-21', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '</domain:trnData>', '<domain:exDate>r002-09-08T22:00:00.0Z</domain:exDate></domain:trnData>')),
 ('leap day that is not', regexp_replace(pg_temp.poll('rg-15', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '<domain:reDate>[^<]*', '<domain:reDate>2027-02-29T00:00:00Z')),
 ('bad reID', pg_temp.poll('rg-16', 'rg-bad.test', 'pending', 'g', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days')),
@@ -309,10 +309,191 @@ SELECT d.kind, d.domain_name FROM domxfer.registry_discrepancies d
 SELECT pg_temp.state('rg-plain.example');
 SELECT count(*) AS transfers FROM domxfer.transfers WHERE domain_name = 'rg-plain.example';
 
+-- ===== 0.3.0 (SPEC §8): sequencing, discrepancies an operator can close, reading =====
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+SELECT n || '.test', 'regress-us', pg_temp.t0() - interval '400 days', pg_temp.t0() + interval '300 days', 'holder@example.net'
+  FROM unnest(ARRAY['rg-seq', 'rg-seq-old', 'rg-seq-new', 'rg-recancel', 'rg-expired', 'rg-failapp', 'rg-unsent',
+				   'rg-unsent-claimed', 'rg-ns', 'rg-ns-partial', 'rg-zone', 'rg-zone-utc']) AS n;
+-- the transfers of a domain, oldest first: state, gaining registrar, outcome
+CREATE FUNCTION pg_temp.history(name text) RETURNS text LANGUAGE sql AS $$
+	SELECT string_agg(concat_ws(' ', t.state, t.gaining_registrar, t.outcome_reason::text), ' / ' ORDER BY t.id)
+	  FROM domxfer.transfers t WHERE t.domain_name = history.name
+$$;
+-- the note of the last stored message with that msgQ id
+CREATE FUNCTION pg_temp.note(msgq text) RETURNS text LANGUAGE sql AS $$
+	SELECT regexp_replace(regexp_replace(m.note, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', '<time>', 'g'),
+						  '(transfer|command|message) \d+', '\1 <id>', 'g')
+	  FROM domxfer.registry_messages m WHERE m.msgq_id = note.msgq ORDER BY m.id DESC LIMIT 1
+$$;
+
+-- 16. sequencing by reID and reDate (issue 17, fault 1): pending(A),
+--     pending(B), then A's late serverCancelled: it must not end B's
+--     transfer; B's serverApproved then completes B's
+SELECT pg_temp.apply(pg_temp.poll('rg-40', 'rg-seq.test', 'pending', 'gainer-a', pg_temp.t0() - interval '2 days', 'regress-us', pg_temp.t0() + interval '3 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-41', 'rg-seq.test', 'pending', 'gainer-b', pg_temp.t0() - interval '1 day', 'regress-us', pg_temp.t0() + interval '4 days'));
+SELECT pg_temp.history('rg-seq.test');
+SELECT pg_temp.note('rg-41');
+SELECT pg_temp.apply(pg_temp.poll('rg-42', 'rg-seq.test', 'serverCancelled', 'gainer-a', pg_temp.t0() - interval '2 days', 'regress-us', pg_temp.t0() - interval '1 day'));
+SELECT pg_temp.history('rg-seq.test');
+SELECT pg_temp.state('rg-seq.test');
+SELECT pg_temp.apply(pg_temp.poll('rg-43', 'rg-seq.test', 'serverApproved', 'gainer-b', pg_temp.t0() - interval '1 day', 'regress-us', pg_temp.t0()));
+SELECT pg_temp.history('rg-seq.test');
+SELECT pg_temp.state('rg-seq.test');
+SELECT count(*) AS discrepancies FROM domxfer.registry_discrepancies WHERE domain_name = 'rg-seq.test';
+-- an outcome for an older request whose pending notice was never seen
+-- leaves the open (newer) transfer as it is, and says so
+SELECT pg_temp.apply(pg_temp.poll('rg-44', 'rg-seq-old.test', 'pending', 'gainer-b', pg_temp.t0() - interval '1 day', 'regress-us', pg_temp.t0() + interval '4 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-45', 'rg-seq-old.test', 'clientCancelled', 'gainer-a', pg_temp.t0() - interval '3 days', 'regress-us', pg_temp.t0() - interval '2 days'));
+SELECT pg_temp.note('rg-45');
+-- a late pending of the older request changes nothing either
+SELECT pg_temp.apply(pg_temp.poll('rg-46', 'rg-seq-old.test', 'pending', 'gainer-a', pg_temp.t0() - interval '3 days', 'regress-us', pg_temp.t0() + interval '2 days'));
+SELECT pg_temp.history('rg-seq-old.test');
+SELECT pg_temp.state('rg-seq-old.test');
+-- an outcome for a newer request (its pending never seen) ends the older
+-- open transfer as superseded and records its own
+SELECT pg_temp.apply(pg_temp.poll('rg-47', 'rg-seq-new.test', 'pending', 'gainer-a', pg_temp.t0() - interval '2 days', 'regress-us', pg_temp.t0() + interval '3 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-48', 'rg-seq-new.test', 'clientApproved', 'gainer-b', pg_temp.t0() - interval '1 day', 'regress-us', pg_temp.t0()));
+SELECT pg_temp.history('rg-seq-new.test');
+SELECT pg_temp.state('rg-seq-new.test');
+SELECT r.code, r.kind, r.meaning_en FROM domxfer.reason_codes r WHERE r.code = 'registry_superseded';
+
+-- 17. the holder cancels before the registry's pending notice (fault 2):
+--     the pending opens the registry's transfer and queues the reject again,
+--     and says so (event, message note)
+SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('rg-recancel.test')$$);
+SELECT t.id AS recancel_first FROM domxfer.transfers t WHERE t.domain_name = 'rg-recancel.test' \gset
+SELECT pg_temp.try(format('SELECT domxfer.cancel_transfer_out(%s, %L)', :recancel_first, 'changed my mind'));
+SELECT pg_temp.apply(pg_temp.poll('rg-50', 'rg-recancel.test', 'pending', 'gainer', pg_temp.t0() + interval '1 minute', 'regress-us', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.history('rg-recancel.test');
+SELECT c.op, c.reason_codes, c.state, c.xml_namespace FROM domxfer.registry_commands c
+  JOIN domxfer.transfers t ON t.id = c.transfer_id WHERE t.domain_name = 'rg-recancel.test';
+SELECT pg_temp.note('rg-50');
+SELECT e.detail->>'holder_cancelled_transfer_id' = :'recancel_first' AS names_cancelled,
+	   regexp_replace(e.detail->>'note', '(transfer )\d+( at )[^,]*', '\1<id>\2<time>') AS note
+  FROM domxfer.transfer_events e JOIN domxfer.transfers t ON t.id = e.transfer_id
+ WHERE t.domain_name = 'rg-recancel.test' AND e.to_state = 'pending';
+-- the same pending again changes nothing and queues nothing more
+SELECT pg_temp.apply(replace(pg_temp.poll('rg-51', 'rg-recancel.test', 'pending', 'gainer', pg_temp.t0() + interval '1 minute', 'regress-us', pg_temp.t0() + interval '5 days'), '<msgQ count="1"', '<msgQ count="2"'));
+SELECT count(*) AS commands FROM domxfer.registry_commands c
+  JOIN domxfer.transfers t ON t.id = c.transfer_id WHERE t.domain_name = 'rg-recancel.test';
+-- control: the latest attempt was not cancelled by the holder (its code
+-- expired): a pending is a new transfer, no reject
+SELECT pg_temp.try($$SELECT domxfer.request_transfer_out('rg-expired.test')$$);
+SELECT domxfer.process_due_transfers(pg_temp.t0() + interval '30 days') >= 1 AS decided;
+SELECT pg_temp.apply(pg_temp.poll('rg-52', 'rg-expired.test', 'pending', 'gainer', pg_temp.t0() + interval '1 minute', 'regress-us', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.history('rg-expired.test');
+SELECT count(*) AS commands FROM domxfer.registry_commands c
+  JOIN domxfer.transfers t ON t.id = c.transfer_id WHERE t.domain_name = 'rg-expired.test';
+
+-- 18. a failed command whose transfer then ended the way it asked is not a
+--     discrepancy (fault 4): approve answered 2301, then serverApproved
+SELECT pg_temp.apply(pg_temp.poll('rg-60', 'rg-failapp.test', 'pending', 'gainer', pg_temp.t0() - interval '6 days', 'regress-us', pg_temp.t0() - interval '1 day'));
+SELECT t.id AS failapp_id FROM domxfer.transfers t WHERE t.domain_name = 'rg-failapp.test' AND t.state = 'pending' \gset
+SELECT pg_temp.try(format('SELECT domxfer.approve_transfer_out(%s)', :failapp_id));
+SELECT command_id AS cmd60 FROM domxfer.claim_registry_commands(10) c WHERE c.domain_name = 'rg-failapp.test' \gset
+SELECT domxfer.record_registry_response(:cmd60, 2301, 'SRV-60-2301');
+SELECT kind FROM domxfer.registry_discrepancies WHERE transfer_id = :failapp_id ORDER BY kind;
+SELECT pg_temp.apply(pg_temp.poll('rg-61', 'rg-failapp.test', 'serverApproved', 'gainer', pg_temp.t0() - interval '6 days', 'regress-us', pg_temp.t0() - interval '1 day'));
+SELECT pg_temp.state('rg-failapp.test');
+SELECT count(*) AS discrepancies FROM domxfer.registry_discrepancies WHERE transfer_id = :failapp_id;
+
+-- 19. the domain left while domxfer's reject was unsent (fault 5): queued
+--     (never sent), and claimed (not answered)
+SELECT pg_temp.apply(pg_temp.poll('rg-70', 'rg-unsent.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
+SELECT pg_temp.apply(pg_temp.poll('rg-72', 'rg-unsent-claimed.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
+UPDATE domxfer.domains SET legal_hold = true WHERE name = 'rg-unsent-claimed.test';
+SELECT domxfer.process_due_transfers();
+SELECT count(*) AS claimed FROM domxfer.claim_registry_commands(1000) c WHERE c.domain_name = 'rg-unsent-claimed.test';
+UPDATE domxfer.domains SET legal_hold = true WHERE name = 'rg-unsent.test';
+SELECT domxfer.process_due_transfers();
+SELECT c.domain_name, c.op, c.reason_codes, c.state FROM domxfer.registry_commands c
+ WHERE c.domain_name IN ('rg-unsent.test', 'rg-unsent-claimed.test') ORDER BY c.domain_name;
+SELECT pg_temp.apply(pg_temp.poll('rg-71', 'rg-unsent.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
+SELECT pg_temp.apply(pg_temp.poll('rg-73', 'rg-unsent-claimed.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
+SELECT c.domain_name, c.state, c.superseded_from FROM domxfer.registry_commands c
+ WHERE c.domain_name IN ('rg-unsent.test', 'rg-unsent-claimed.test') ORDER BY c.domain_name;
+SELECT domain_name, kind, asked, registry_outcome, detail, discrepancy_id = command_id AS id_is_command
+  FROM domxfer.registry_discrepancies WHERE domain_name IN ('rg-unsent.test', 'rg-unsent-claimed.test')
+ ORDER BY domain_name, kind;
+
+-- 20. discrepancies an operator can close (fault 6), with who, when and why
+SELECT message_id AS bad_msg FROM bad_applied WHERE label = 'malformed' \gset
+SELECT count(*) AS listed FROM domxfer.registry_discrepancies WHERE kind = 'invalid_message' AND discrepancy_id = :bad_msg;
+SET ROLE domxfer_app;
+SELECT pg_temp.try(format('SELECT domxfer.acknowledge_registry_discrepancy(%L, %s, %L)', 'invalid_message', :bad_msg, 'seen'));
+RESET ROLE;
+SET ROLE domxfer_admin;
+SELECT pg_temp.try(format('SELECT domxfer.acknowledge_registry_discrepancy(%L, %s, %L)', 'invalid_message', :bad_msg, 'registry ticket 4711: their malformed poll message, acknowledged at the registry'));
+SELECT regexp_replace(pg_temp.try(format('SELECT domxfer.acknowledge_registry_discrepancy(%L, %s, %L)', 'invalid_message', :bad_msg, 'again')),
+					  'invalid_message \d+', 'invalid_message <id>');
+SELECT pg_temp.try(format('SELECT domxfer.acknowledge_registry_discrepancy(%L, %s, %L)', 'invalid_mesage', :bad_msg, 'typo'));
+SELECT pg_temp.try(format('SELECT domxfer.acknowledge_registry_discrepancy(%L, %s, %L)', 'invalid_message', :bad_msg, '   '));
+SELECT pg_temp.try(format('SELECT domxfer.acknowledge_registry_discrepancy(%L, %s, %L)', 'outcome_differs', -1, 'no such'));
+SELECT pg_temp.try($$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', NULL, 'x')$$);
+RESET ROLE;
+SELECT count(*) AS listed FROM domxfer.registry_discrepancies WHERE kind = 'invalid_message' AND discrepancy_id = :bad_msg;
+SELECT a.kind, a.discrepancy_id = :bad_msg AS same_id, a.acknowledged_by, a.acknowledged_at > pg_temp.t0() AS after_t0,
+	   a.note, a.detail
+  FROM domxfer.registry_discrepancy_acks a;
+-- the other kinds close the same way
+SELECT c.id AS unsent_cmd FROM domxfer.registry_commands c WHERE c.domain_name = 'rg-unsent.test' \gset
+SET ROLE domxfer_admin;
+SELECT domxfer.acknowledge_registry_discrepancy('left_while_reject_unsent', :unsent_cmd, 'legal hold lifted by the court the same day') IS NOT NULL AS acknowledged;
+RESET ROLE;
+SELECT domain_name, kind FROM domxfer.registry_discrepancies WHERE domain_name IN ('rg-unsent.test', 'rg-unsent-claimed.test')
+ ORDER BY domain_name, kind;
+SET ROLE domxfer_reader;
+SELECT count(*) AS acks FROM domxfer.registry_discrepancy_acks;
+SELECT pg_temp.try($$DELETE FROM domxfer.registry_discrepancy_acks$$);
+RESET ROLE;
+
+-- 21. reading a registry's own domain namespace whatever its URI's shape,
+--     when the trnData has RFC 5731's elements
+SELECT pg_temp.apply(replace(pg_temp.poll('rg-80', 'rg-ns.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
+							 'urn:ietf:params:xml:ns:domain-1.0', 'https://epp.tld.ee/schema/domain-eis-1.0.xsd'));
+SELECT m.xml_namespace, m.result FROM domxfer.registry_messages m WHERE m.msgq_id = 'rg-80';
+SELECT pg_temp.apply(replace(pg_temp.poll('rg-81', 'rg-ns.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()),
+							 'urn:ietf:params:xml:ns:domain-1.0', 'urn:example:registry:xml:ns:Domain'));
+SELECT pg_temp.state('rg-ns.test');
+-- without RFC 5731's element set (no reID, reDate, acID, acDate) another
+-- namespace is not read as a domain transfer notice
+SELECT pg_temp.apply(regexp_replace(replace(pg_temp.poll('rg-82', 'rg-ns-partial.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
+							 'urn:ietf:params:xml:ns:domain-1.0', 'https://epp.tld.ee/schema/domain-eis-1.0.xsd'), '<domain:(re|ac)[A-Za-z]+>[^<]*</domain:(re|ac)[A-Za-z]+>', '', 'g'));
+-- nor is a registry's own object with RFC 5731's elements in a namespace
+-- that does not name a domain (NASK's future-2.1: a reservation)
+SELECT pg_temp.apply(replace(pg_temp.poll('rg-83', 'rg-ns-partial.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
+							 'urn:ietf:params:xml:ns:domain-1.0', 'http://www.dns.pl/nask-epp-schema/future-2.1'));
+SELECT pg_temp.state('rg-ns-partial.test');
+
+-- 22. dates without a zone are read in the TLD's registry_time_zone, and
+--     the message and the event say that the zone was assumed
+SELECT pg_temp.try($$UPDATE domxfer.tld_policy SET registry_time_zone = 'Mars/Olympus' WHERE tld = 'test'$$);
+UPDATE domxfer.tld_policy SET registry_time_zone = 'Asia/Shanghai' WHERE tld = 'test';
+SELECT regexp_replace(regexp_replace(pg_temp.poll('rg-90', 'rg-zone.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'),
+	'<domain:reDate>[^<]*', '<domain:reDate>' || to_char(pg_temp.t0() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS')),
+	'<domain:acDate>[^<]*', '<domain:acDate>' || to_char((pg_temp.t0() + interval '5 days') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS.US')) AS m90 \gset
+SELECT pg_temp.apply(:'m90');
+SELECT m.time_zone_assumed, m.re_date = date_trunc('second', pg_temp.t0()) AS re_date_right,
+	   m.ac_date = pg_temp.t0() + interval '5 days' AS ac_date_right
+  FROM domxfer.registry_messages m WHERE m.msgq_id = 'rg-90';
+SELECT t.requested_at = date_trunc('second', pg_temp.t0()) AS requested_right, t.deadline = pg_temp.t0() + interval '5 days' AS deadline_right,
+	   e.detail->>'time_zone_assumed' AS event_says
+  FROM domxfer.transfers t JOIN domxfer.transfer_events e ON e.transfer_id = t.id WHERE t.domain_name = 'rg-zone.test';
+-- a date with its zone is read as sent, and nothing is assumed
+SELECT pg_temp.apply(pg_temp.poll('rg-91', 'rg-zone-utc.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'));
+SELECT m.time_zone_assumed IS NULL AS nothing_assumed, m.re_date = pg_temp.t0() AS re_date_right
+  FROM domxfer.registry_messages m WHERE m.msgq_id = 'rg-91';
+-- the default is UTC
+UPDATE domxfer.tld_policy SET registry_time_zone = DEFAULT WHERE tld = 'test';
+SELECT pg_temp.apply(replace(:'m90', 'rg-90', 'rg-92'));
+SELECT m.time_zone_assumed, m.re_date = date_trunc('second', pg_temp.t0()) + interval '8 hours' AS read_as_utc
+  FROM domxfer.registry_messages m WHERE m.msgq_id = 'rg-92';
+
 -- clean up: a superuser can bypass the append-only triggers in replica mode
 SET session_replication_role = replica;
 DELETE FROM domxfer.registry_commands;
 DELETE FROM domxfer.registry_messages;
+DELETE FROM domxfer.registry_discrepancy_acks;
 DELETE FROM domxfer.transfer_events e USING domxfer.transfers t
  WHERE e.transfer_id = t.id AND t.domain_name LIKE '%.test';
 DELETE FROM domxfer.transfers WHERE domain_name LIKE '%.test';

@@ -76,6 +76,7 @@
 
 #include "actor.h"
 #include "check_service.h"
+#include "transfer_worker.h"
 #include "domxfer.h"
 
 #define CHECK_WORKER_TYPE	"domxfer check worker"
@@ -682,6 +683,7 @@ check_wait_for_database(void)
 	for (;;)
 	{
 		bool		exists;
+		bool		allowed;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -690,7 +692,8 @@ check_wait_for_database(void)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		StartTransactionCommand();
-		exists = OidIsValid(get_database_oid(domxfer_database, true));
+		/* pg_database's heap only: its index cannot be opened here on a fresh cluster */
+		exists = domxfer_database_exists(domxfer_database, &allowed);
 		CommitTransactionCommand();
 		if (exists)
 		{

@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include "pg_compat.h"
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
@@ -259,6 +261,11 @@ domxfer_map_expression(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set-returning functions are not allowed in a map value")));
 
+	if (list_length(query->targetList) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("a map value must be one SQL expression"),
+				 errdetail("It gives %d columns.", list_length(query->targetList))));
 	te = linitial_node(TargetEntry, query->targetList);
 	expr = (Node *) te->expr;
 	{
@@ -490,7 +497,7 @@ domain_row(FunctionCallInfo fcinfo, bool lock)
 		types[0] = TEXTOID;
 		args[0] = CStringGetTextDatum(name);
 		ret = SPI_execute_plan(cached_plan(lock ?
-										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1 FOR UPDATE" :
+										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE" :
 										   "SELECT d.* FROM domxfer.domains d WHERE d.name OPERATOR(pg_catalog.=) $1",
 										   1, types),
 							   args, NULL, !lock, 1);
@@ -715,7 +722,9 @@ domxfer_drop_guard(PG_FUNCTION_ARGS)
 	bool		names_us = false;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		elog(ERROR, "domxfer._drop_guard() must be an event trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("domxfer._drop_guard() must be called as an event trigger")));
 	ev = (EventTriggerData *) fcinfo->context;
 	if (!IsA(ev->parsetree, DropStmt))
 		PG_RETURN_VOID();

@@ -16,6 +16,12 @@ extern int	domxfer_batch_size;
 extern bool domxfer_batch_checks_links;
 extern int	domxfer_auth_check_workers;	/* pool size, check_service.c */
 
+/* domxfer.notify (doorbell.c) */
+#define DOMXFER_NOTIFY_AUTO			0
+#define DOMXFER_NOTIFY_COALESCED	1
+#define DOMXFER_NOTIFY_EACH			2
+extern int	domxfer_notify_mode;
+
 extern void domxfer_init_settings(void);
 
 /* True in the background worker's process (its actor name is 'worker'). */

@@ -11,12 +11,20 @@
  *	  namespace; anything else well-formed is EPP_NOTICE_NOT_EPP (no root
  *	  <epp>) or EPP_NOTICE_OTHER (e.g. a <greeting> or a <command>);
  *	- the notice is the first child element of <response>/<resData> whose
- *	  local name is "trnData" and whose namespace is a domain namespace: the
- *	  last segment of the URI (after its last ':' or '/') is "domain-"
- *	  followed by a digit (urn:ietf:params:xml:ns:domain-1.0, NASK's
- *	  http://www.dns.pl/nask-epp-schema/domain-2.1, ...), whatever its prefix;
- *	- and that has the RFC 5731 element set: a <name> and a <trStatus> in
- *	  the same namespace.  A contact's trnData, a trnData inside <extension>,
+ *	  local name is "trnData", whatever its prefix, with a <name> and a
+ *	  <trStatus> in its own namespace, and either a domain namespace whose
+ *	  URI's last segment (after its last ':' or '/') is "domain-" followed
+ *	  by a digit (urn:ietf:params:xml:ns:domain-1.0, NASK's
+ *	  http://www.dns.pl/nask-epp-schema/domain-2.1, ...), or (SPEC §8
+ *	  0.3.0: a registry's own, whatever the URI's shape) one whose last
+ *	  segment begins with "domain" in any case (.ee's
+ *	  https://epp.tld.ee/schema/domain-eis-1.0.xsd) when the trnData has
+ *	  RFC 5731's whole element set (name, trStatus, reID, reDate, acID,
+ *	  acDate); a registry's own object with those elements in another
+ *	  namespace (NASK's future-2.1) is not a domain;
+ *	- dates are RFC 3339 date-times, or XML Schema dateTimes without a zone
+ *	  (returned as sent; apply_registry_message reads them in the TLD's
+ *	  registry_time_zone).  A contact's trnData, a trnData inside <extension>,
  *	  a registry's own notice (FRED's domain trnData has no trStatus) are
  *	  EPP_NOTICE_OTHER.
  */
@@ -139,6 +147,38 @@ is_domain_namespace(const xmlChar *uri)
 	return strncmp(last, "domain-", 7) == 0 && is_digit(last[7]);
 }
 
+/*
+ * A registry's own domain namespace, whatever the URI's shape: its last
+ * segment (after its last ':' or '/') begins with "domain", in any case
+ * (https://epp.tld.ee/schema/domain-eis-1.0.xsd, urn:example:xml:ns:domain,
+ * http://registry.example/epp/Domain.xsd).
+ */
+static bool
+names_domain(const xmlChar *uri)
+{
+	const char *last = (const char *) uri;
+
+	for (const char *p = (const char *) uri; *p; p++)
+		if (*p == ':' || *p == '/')
+			last = p + 1;
+	return strncasecmp(last, "domain", 6) == 0;
+}
+
+/*
+ * The elements RFC 5731 §3.1.3 requires in a <trnData>: name, trStatus,
+ * reID, reDate, acID, acDate, all in the trnData's namespace.  A registry's
+ * own domain namespace is recognised by them, whatever its URI looks like
+ * (a URN, a URL, a schema file name with a registry suffix).
+ */
+static bool
+has_rfc5731_elements(xmlNodePtr trn, const xmlChar *uri)
+{
+	for (int i = TRN_NAME; i <= TRN_AC_DATE; i++)
+		if (child_named(trn, trn_elements[i], uri) == NULL)
+			return false;
+	return true;
+}
+
 int
 epp_tr_status_index(const char *s)
 {
@@ -173,17 +213,20 @@ digits(const char *s, int n)
 }
 
 /*
- * RFC 3339 §5.6 date-time: full-date "T" full-time, with a time-offset.
+ * RFC 3339 §5.6 date-time: full-date "T" full-time, with a time-offset; or,
+ * when zone_optional, the same without the offset (XML Schema's dateTime
+ * allows that and some registries send it: *has_zone tells which).
  * Leap seconds (:60) are refused (PostgreSQL cannot represent them); an
  * offset is at most ±15:59 (PostgreSQL's range; real ones are within ±14).
  */
-bool
-epp_time_is_rfc3339(const char *s)
+static bool
+epp_time_check(const char *s, bool zone_optional, bool *has_zone)
 {
 	int			year, month, day, hour, minute, second;
 	const char *p;
 
-	if (strlen(s) < 20)
+	*has_zone = false;
+	if (strlen(s) < 19)
 		return false;
 	year = digits(s, 4);
 	month = digits(s + 5, 2);
@@ -207,6 +250,9 @@ epp_time_is_rfc3339(const char *s)
 		while (is_digit(*p))
 			p++;
 	}
+	if (*p == '\0')
+		return zone_optional;
+	*has_zone = true;
 	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
 		return true;
 	if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':')
@@ -217,6 +263,20 @@ epp_time_is_rfc3339(const char *s)
 		return oh >= 0 && oh <= 15 && om >= 0 && om <= 59;
 	}
 	return false;
+}
+
+bool
+epp_time_is_rfc3339(const char *s)
+{
+	bool		has_zone;
+
+	return epp_time_check(s, false, &has_zone);
+}
+
+bool
+epp_time_is_readable(const char *s, bool *has_zone)
+{
+	return epp_time_check(s, true, has_zone);
 }
 
 /*
@@ -346,13 +406,16 @@ read_trn_data(xmlNodePtr trn, EppNotice *out)
 		int			i = dates[k];
 		char	   *t = fields[i];
 
+		bool		has_zone;
+
 		if (t == NULL)
 			continue;
-		if (!epp_time_is_rfc3339(t))
+		if (!epp_time_is_readable(t, &has_zone))
 		{
-			set_error(out, EPP_NOTICE_UNUSABLE, "element <%s> is not an RFC 3339 date-time with a time zone", trn_elements[i]);
+			set_error(out, EPP_NOTICE_UNUSABLE, "element <%s> is not a date-time (RFC 3339, or XML Schema's without a zone)", trn_elements[i]);
 			return false;
 		}
+		(void) has_zone;		/* the SQL side reads a zone-less one in the TLD's zone */
 		for (char *p = t; *p; p++)
 			if (*p == 't' || *p == 'z')
 				*p = (char) (*p - 'a' + 'A');
@@ -382,6 +445,7 @@ read_message(xmlDocPtr doc, EppNotice *out)
 		return;
 	}
 	epp_ns = root->ns->href;
+	out->epp_ns_uri = strdup((const char *) epp_ns);
 	out->kind = EPP_NOTICE_OTHER;
 	response = child_named(root, "response", epp_ns);
 	if (response == NULL)
@@ -408,10 +472,18 @@ read_message(xmlDocPtr doc, EppNotice *out)
 	{
 		const xmlChar *uri;
 
-		if (!named(c, "trnData") || c->ns == NULL || !is_domain_namespace(c->ns->href))
+		if (!named(c, "trnData") || c->ns == NULL)
 			continue;
 		uri = c->ns->href;
 		if (child_named(c, "name", uri) == NULL || child_named(c, "trStatus", uri) == NULL)
+			continue;
+		/*
+		 * a domain namespace of another shape: only with RFC 5731's whole
+		 * set (a registry's own object with the same elements, such as
+		 * NASK's future-2.1, is not a domain)
+		 */
+		if (!is_domain_namespace(uri) &&
+			!(names_domain(uri) && has_rfc5731_elements(c, uri)))
 			continue;
 		out->ns_uri = strdup((const char *) uri);
 		out->kind = EPP_NOTICE_TRANSFER;
@@ -521,6 +593,7 @@ epp_notice_free(EppNotice *notice)
 {
 	free(notice->msgq_id);
 	free(notice->ns_uri);
+	free(notice->epp_ns_uri);
 	free(notice->name);
 	free(notice->tr_status);
 	free(notice->re_id);

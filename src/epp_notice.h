@@ -42,6 +42,7 @@ typedef struct EppNotice
 	int			result_code;	/* <result code>, -1 if absent */
 	char	   *msgq_id;		/* <msgQ id>, NULL if absent */
 	char	   *ns_uri;			/* the namespace of the <trnData> */
+	char	   *epp_ns_uri;		/* the namespace of the root <epp> */
 	/* the <trnData> children, white space trimmed; NULL if absent */
 	char	   *name;
 	char	   *tr_status;
@@ -69,6 +70,9 @@ extern void epp_notice_free(EppNotice *notice);
 
 /* RFC 3339 date-time with a zone (Z or ±hh:mm), optional fraction. */
 extern bool epp_time_is_rfc3339(const char *s);
+
+/* The same, or an XML Schema dateTime without a zone (*has_zone false). */
+extern bool epp_time_is_readable(const char *s, bool *has_zone);
 
 /* RFC 5730 clIDType: a token of 3 to 16 characters. */
 extern bool epp_clid_is_valid(const char *s);

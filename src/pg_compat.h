@@ -3,8 +3,7 @@
  * builds on (15 to 18), in one place, so the rest of src/ is written once.
  * Include it right after postgres.h.
  *
- * Floor: server C at the bottom (floor 1): PostgreSQL's headers only,
- * nothing of ours.
+ * Floor: the lowest; PostgreSQL's own headers only.
  */
 #ifndef DOMXFER_PG_COMPAT_H
 #define DOMXFER_PG_COMPAT_H

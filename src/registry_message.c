@@ -29,7 +29,9 @@ enum
 	COL_KIND, COL_SQLSTATE, COL_ERROR, COL_MSGQ_ID, COL_RESULT_CODE,
 	COL_NAMESPACE, COL_DOMAIN_NAME, COL_NAME_AS_SENT, COL_TR_STATUS,
 	COL_RE_ID, COL_RE_ID_VALID, COL_RE_DATE, COL_AC_ID, COL_AC_DATE,
-	COL_EX_DATE, COL_CANONICAL, COL_STRIPPED, COL_COUNT
+	COL_EX_DATE, COL_CANONICAL, COL_STRIPPED,
+	/* 0.3.0: a 0.2.0 database's definition has the columns above only */
+	COL_EPP_NAMESPACE, COL_COUNT
 };
 
 /* UTF-8 text from the reader as a server-encoded text Datum. */
@@ -45,16 +47,23 @@ put_text(Datum *values, bool *nulls, int col, const char *utf8)
 	nulls[col] = false;
 }
 
-/* A date-time the reader checked (RFC 3339), else NULL. */
+/* A date-time the reader checked (RFC 3339, or without a zone), else NULL. */
 static const char *
 checked_time(const char *t)
 {
-	return t && epp_time_is_rfc3339(t) ? t : NULL;
+	bool		has_zone;
+
+	return t && epp_time_is_readable(t, &has_zone) ? t : NULL;
 }
 
-/* Fills the result row from a reader's notice (which may still be freed). */
+/*
+ * Fills the result row from a reader's notice (which may still be freed):
+ * natts columns, so that one symbol serves the 0.2.0 definition of
+ * _read_registry_message (17 columns) and the 0.3.0 one (18: the EPP
+ * namespace, for commands in the registry's own namespaces).
+ */
 static void
-fill_row(EppNotice *n, Datum *values, bool *nulls)
+fill_row(EppNotice *n, Datum *values, bool *nulls, int natts)
 {
 	const char *kind = "ignored";
 	const char *sqlstate = NULL;
@@ -139,6 +148,8 @@ fill_row(EppNotice *n, Datum *values, bool *nulls)
 	else
 		nulls[COL_CANONICAL] = true;
 	put_text(values, nulls, COL_STRIPPED, n->stripped);
+	if (natts > COL_EPP_NAMESPACE)
+		put_text(values, nulls, COL_EPP_NAMESPACE, n->epp_ns_uri);
 }
 
 /* _read_registry_message(text): why a message is (not) a transfer notice. */
@@ -157,6 +168,9 @@ domxfer_read_registry_message(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	if (tupdesc->natts != COL_EPP_NAMESPACE && tupdesc->natts != COL_COUNT)
+		elog(ERROR, "_read_registry_message must return %d or %d columns, not %d",
+			 COL_EPP_NAMESPACE, COL_COUNT, tupdesc->natts);
 	tupdesc = BlessTupleDesc(tupdesc);
 	if (GetDatabaseEncoding() != PG_UTF8)
 	{
@@ -168,7 +182,7 @@ domxfer_read_registry_message(PG_FUNCTION_ARGS)
 	epp_notice_parse(utf8, utf8_len, &notice);
 	PG_TRY();
 	{
-		fill_row(&notice, values, nulls);
+		fill_row(&notice, values, nulls, tupdesc->natts);
 	}
 	PG_FINALLY();
 	{

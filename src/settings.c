@@ -20,6 +20,14 @@ int			domxfer_naptime_ms = 1000;
 int			domxfer_batch_size = 100;
 bool		domxfer_batch_checks_links = false;
 int			domxfer_auth_check_workers = 2;
+int			domxfer_notify_mode = DOMXFER_NOTIFY_AUTO;
+
+static const struct config_enum_entry notify_mode_options[] = {
+	{"auto", DOMXFER_NOTIFY_AUTO, false},
+	{"coalesced", DOMXFER_NOTIFY_COALESCED, false},
+	{"each", DOMXFER_NOTIFY_EACH, false},
+	{NULL, 0, false}
+};
 
 /* Defines every domxfer.* setting and reserves the prefix. */
 void
@@ -102,6 +110,23 @@ domxfer_init_settings(void)
 							PGC_SIGHUP,
 							0,
 							NULL, NULL, NULL);
+
+	/*
+	 * How lifecycle commits wake listeners (doorbell.c). Any role may choose
+	 * 'each' for its own session: it only costs that session's commits.
+	 */
+	DefineCustomEnumVariable("domxfer.notify",
+							 "How lifecycle changes wake listeners of NOTIFY domxfer_transfer.",
+							 "each: one NOTIFY with a JSON payload per state change (0.2.0). "
+							 "coalesced: no NOTIFY per change; the background worker sends one payload-less NOTIFY "
+							 "for any number of commits (read them with domxfer.transfer_events_since). "
+							 "auto: coalesced in the database the running worker serves, each elsewhere.",
+							 &domxfer_notify_mode,
+							 DOMXFER_NOTIFY_AUTO,
+							 notify_mode_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("domxfer");

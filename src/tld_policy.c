@@ -8,9 +8,11 @@
  *
  * The cache is an open-addressing hash table keyed by TLD, built from one
  * scan of the table in a memory context under CacheMemoryContext. DML does
- * not invalidate relcache entries by itself, so the table has a statement
- * trigger (domxfer._tld_policy_changed) that queues a relcache invalidation
- * for it; our relcache callback then marks the cache stale, in this backend
+ * not invalidate relcache entries by itself, so the table has statement and
+ * row triggers (domxfer._tld_policy_changed, enabled ALWAYS so that they also
+ * fire under session_replication_role = replica and in logical replication's
+ * apply worker, which fires row triggers only) that queue a relcache
+ * invalidation for it; our relcache callback then marks the cache stale, in this backend
  * at the next command and in the others when the change commits (and here
  * again if it rolls back). TRUNCATE and DROP invalidate the relation anyway.
  */
@@ -469,8 +471,8 @@ tld_policy_for_spelling(const char *tld, size_t len)
 }
 
 /*
- * domxfer._tld_policy_changed(): AFTER ... FOR EACH STATEMENT trigger on
- * tld_policy. Row changes do not invalidate the relcache by themselves, so
+ * domxfer._tld_policy_changed(): AFTER trigger (statement or row) on
+ * tld_policy and rule_sets. Row changes do not invalidate the relcache by themselves, so
  * we queue an invalidation that every backend's policy cache listens to.
  */
 Datum

@@ -32,10 +32,15 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -50,10 +55,13 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -80,6 +88,9 @@
 /* Idle, the worker still runs a pass every this many naptimes. */
 #define FULL_CHECK_NAPTIMES	60
 
+/* How many restoring backends (a parallel pg_restore's connections) are remembered. */
+#define RESTORE_SLOTS		64
+
 /* No deadline known: later than any timestamp. */
 #define NO_DEADLINE			DT_NOEND
 
@@ -104,6 +115,13 @@ typedef struct WorkerShared
 	int			naptime_ms;
 	int			batch_size;
 	char		last_error[ERROR_LEN];
+	/* backends that loaded a dump's rows (src/restore_guard.c), and where */
+	pid_t		restore_pid[RESTORE_SLOTS];
+	Oid			restore_db[RESTORE_SLOTS];
+	/* the doorbell (doorbell.c): commits that rang it, ever */
+	uint64		doorbell_rung;
+	/* the database the worker connected to last (kept across restarts) */
+	Oid			doorbell_dboid;
 } WorkerShared;
 
 /* A transfer whose decision raised an error, and when to try it again. */
@@ -124,6 +142,10 @@ static emit_log_hook_type prev_emit_log_hook = NULL;
 
 static FailedTransfer failed_transfers[FAILED_MEMORY];
 static int	failed_count = 0;
+
+/* The rings answered by this process's last doorbell; none yet at start. */
+static uint64 doorbell_answered = 0;
+static bool doorbell_answered_once = false;
 
 PG_FUNCTION_INFO_V1(domxfer_worker_status);
 
@@ -227,6 +249,165 @@ domxfer_worker_note_due(TimestampTz due)
 		SetLatch(latch);
 }
 
+/*
+ * Called by a backend that loads a dump's rows into domxfer's tables: the
+ * worker decides nothing in this database while the backend is connected,
+ * and looks again as soon as it is gone.  A slot whose backend has ended is
+ * reused; when all are taken by live backends, the oldest is overwritten.
+ */
+void
+domxfer_worker_note_restore(void)
+{
+	int			free_slot = -1;
+	Latch	   *latch;
+
+	if (worker_shared == NULL)
+		return;
+	SpinLockAcquire(&worker_shared->mutex);
+	for (int i = 0; i < RESTORE_SLOTS; i++)
+	{
+		if (worker_shared->restore_pid[i] == MyProcPid)
+		{
+			worker_shared->restore_db[i] = MyDatabaseId;
+			free_slot = -2;
+			break;
+		}
+		if (free_slot == -1 && worker_shared->restore_pid[i] == 0)
+			free_slot = i;
+	}
+	if (free_slot != -2)
+	{
+		if (free_slot < 0)
+			free_slot = 0;
+		worker_shared->restore_pid[free_slot] = MyProcPid;
+		worker_shared->restore_db[free_slot] = MyDatabaseId;
+	}
+	/* the worker looks at once, and every naptime until the restore is over */
+	worker_shared->wake_at = 0;
+	latch = worker_shared->pid != 0 ? worker_shared->latch : NULL;
+	SpinLockRelease(&worker_shared->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+/* Whether a backend that loaded a dump's rows is still connected to dbid; forgets those gone. */
+bool
+domxfer_worker_restore_in_progress(Oid dbid)
+{
+	pid_t		pids[RESTORE_SLOTS];
+	int			n = 0;
+	bool		running = false;
+
+	if (worker_shared == NULL)
+		return false;
+	SpinLockAcquire(&worker_shared->mutex);
+	for (int i = 0; i < RESTORE_SLOTS; i++)
+		if (worker_shared->restore_pid[i] != 0 && worker_shared->restore_db[i] == dbid)
+			pids[n++] = worker_shared->restore_pid[i];
+	SpinLockRelease(&worker_shared->mutex);
+
+	for (int i = 0; i < n; i++)
+	{
+		PGPROC	   *proc = BackendPidGetProc(pids[i]);
+
+		if (proc != NULL && proc->databaseId == dbid)
+			running = true;
+		else
+		{
+			SpinLockAcquire(&worker_shared->mutex);
+			for (int j = 0; j < RESTORE_SLOTS; j++)
+				if (worker_shared->restore_pid[j] == pids[i])
+					worker_shared->restore_pid[j] = 0;
+			SpinLockRelease(&worker_shared->mutex);
+		}
+	}
+	return running;
+}
+
+/*
+ * Whether coalesced doorbells work in this backend's database: the worker
+ * connected to it last, and, if must_be_running, its process runs now.
+ * False when the library was not preloaded (no worker, no shared memory).
+ */
+bool
+domxfer_worker_serves_doorbell(bool must_be_running)
+{
+	bool		serves;
+
+	if (worker_shared == NULL || !OidIsValid(MyDatabaseId))
+		return false;
+	SpinLockAcquire(&worker_shared->mutex);
+	serves = worker_shared->doorbell_dboid == MyDatabaseId &&
+		(!must_be_running || worker_shared->pid != 0);
+	SpinLockRelease(&worker_shared->mutex);
+	return serves;
+}
+
+/*
+ * Called after a commit that changed transfers in coalesced mode: counts a
+ * ring and wakes the worker, which answers any number of rings with one
+ * NOTIFY.  Runs after the commit became visible, so a listener woken by that
+ * NOTIFY sees the commit.  A worker that is not running answers when it
+ * starts (it always sends one doorbell then).
+ */
+void
+domxfer_worker_ring_doorbell(void)
+{
+	Latch	   *latch = NULL;
+
+	if (worker_shared == NULL)
+		return;
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->doorbell_rung++;
+	if (worker_shared->pid != 0)
+		latch = worker_shared->latch;
+	SpinLockRelease(&worker_shared->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+/*
+ * Sends one NOTIFY domxfer_transfer (no payload) if any commit rang since the
+ * last one this process sent, and once at start, for rings a previous worker
+ * process may have left unanswered.  The doorbell need not survive a crash
+ * (listeners read the events table, and the restarted worker rings once), so
+ * its commit does not wait for the WAL flush.  An error (e.g. a full NOTIFY
+ * queue) is logged and the ring answered at the next wake-up.
+ */
+static void
+answer_doorbell(void)
+{
+	uint64		rung;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	rung = worker_shared->doorbell_rung;
+	SpinLockRelease(&worker_shared->mutex);
+	if (doorbell_answered_once && rung == doorbell_answered)
+		return;
+
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		(void) set_config_option("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+		Async_Notify(DOMXFER_DOORBELL_CHANNEL, "");
+		CommitTransactionCommand();
+		doorbell_answered = rung;
+		doorbell_answered_once = true;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+}
+
 /* The worker's next wake-up, NO_DEADLINE if none. */
 static TimestampTz
 read_wake_at(void)
@@ -309,23 +490,49 @@ sleep_on_latch(long timeout_ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* Whether domxfer.database exists and accepts connections; false if not. */
-static bool
-database_connectable(bool *exists)
+/*
+ * Whether database "name" exists (*allowed: and accepts connections), read
+ * from pg_database's heap without its indexes or caches: a process connected
+ * to no database cannot open those until some backend has written the shared
+ * relcache file, which on a fresh cluster nobody may have done yet ("cannot
+ * read pg_class without having selected a database", a restart loop).
+ */
+bool
+domxfer_database_exists(const char *name, bool *allowed)
 {
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
 	HeapTuple	tuple;
-	bool		allowed = false;
+	bool		exists = false;
 
-	*exists = false;
-	tuple = SearchSysCache1(DATABASEOID,
-							ObjectIdGetDatum(get_database_oid(domxfer_database, true)));
+	*allowed = false;
+	ScanKeyInit(&key, Anum_pg_database_datname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(name));
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
 	{
-		*exists = true;
-		allowed = ((Form_pg_database) GETSTRUCT(tuple))->datallowconn;
-		ReleaseSysCache(tuple);
+		exists = true;
+		*allowed = ((Form_pg_database) GETSTRUCT(tuple))->datallowconn;
 	}
-	return allowed;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return exists;
+}
+
+/* Publishes that the database is still missing or closed: last_error_at is when it was last seen so. */
+static void
+record_database_unusable(bool exists)
+{
+	char		message[ERROR_LEN];
+
+	if (exists)
+		snprintf(message, sizeof(message), "database \"%s\" does not allow connections", domxfer_database);
+	else
+		snprintf(message, sizeof(message), "database \"%s\" does not exist", domxfer_database);
+	record_error(message);
 }
 
 /*
@@ -338,6 +545,8 @@ database_connectable(bool *exists)
 static void
 wait_for_database(void)
 {
+	bool		logged = false;
+
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	for (;;)
 	{
@@ -346,9 +555,20 @@ wait_for_database(void)
 
 		reload_settings_if_asked();
 		StartTransactionCommand();
-		allowed = database_connectable(&exists);
+		exists = domxfer_database_exists(domxfer_database, &allowed);
 		CommitTransactionCommand();
 		set_state(exists ? "connections not allowed" : "database missing");
+		if (!allowed)
+		{
+			record_database_unusable(exists);
+			if (!logged)
+				ereport(LOG,
+						(errmsg("domxfer worker waits for database \"%s\" to %s",
+								domxfer_database, exists ? "allow connections" : "exist"),
+						 errdetail("worker_status() shows the state; the worker connects within seconds once it %s.",
+								   exists ? "does" : "is created")));
+			logged = true;
+		}
 		if (allowed)
 		{
 			SpinLockAcquire(&worker_shared->mutex);
@@ -934,6 +1154,7 @@ domxfer_worker_main(Datum main_arg)
 	bool		database_missing;
 	PassResult	last = {0};
 	TimestampTz last_pass_at = 0;
+	bool		restoring = false;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -960,18 +1181,47 @@ domxfer_worker_main(Datum main_arg)
 	SetConfigOption("application_name", WORKER_TYPE, PGC_SUSET, PGC_S_SESSION);
 	/* every name the worker uses is qualified; nothing may be planted */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
+	/* from now on coalesced doorbells in this database are answered here */
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->doorbell_dboid = MyDatabaseId;
+	SpinLockRelease(&worker_shared->mutex);
 
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "domxfer worker pass",
 									 ALLOCSET_DEFAULT_SIZES);
 	for (bool first = true;; first = false)
 	{
 		TimestampTz now;
+		bool		restore_over = false;
 
 		CHECK_FOR_INTERRUPTS();
 		reload_settings_if_asked();
+		answer_doorbell();
+
+		/* a dump is being loaded here: its events and sequences may still be on the way */
+		if (domxfer_worker_restore_in_progress(MyDatabaseId))
+		{
+			if (!restoring)
+			{
+				ereport(LOG,
+						(errmsg("domxfer worker pauses: a dump is being restored into database \"%s\"",
+								domxfer_database),
+						 errdetail("No transfer is decided until every session that loaded the dump's rows has disconnected.")));
+				restoring = true;
+			}
+			set_state("restore in progress");
+			sleep_on_latch(domxfer_naptime_ms);
+			continue;
+		}
+		if (restoring)
+		{
+			ereport(LOG, (errmsg("domxfer worker resumes: the restore into database \"%s\" is over",
+								 domxfer_database)));
+			restoring = false;
+			restore_over = true;
+		}
 
 		now = GetCurrentTimestamp();
-		if (first || condition[0] != '\0' || pass_is_due(&last, last_pass_at, now))
+		if (first || restore_over || condition[0] != '\0' || pass_is_due(&last, last_pass_at, now))
 		{
 			PassResult	result = {0};
 			bool		failed;

@@ -3,10 +3,12 @@
 // transactional outbox domxfer.notices), renders each in English and
 // Chinese, sends it over SMTP and marks it sent.
 //
-//   claim_notices(batch, lease)   a batch, leased to this mailer
+//   claim_notices(batch, lease)   a batch, leased to this mailer's session
 //   (send each over SMTP)         nodemailer
-//   mark_notice_sent(id)          after the SMTP server accepted it
-//   mark_notice_failed(id, error) if it did not: retried with backoff
+//   mark_notice_failed(id, error) if the SMTP server did not accept it:
+//                                 retried with backoff
+//   mark_notices_sent(ids)        the ones it accepted, in one statement
+//                                 at the end of the batch
 //
 // Nothing is lost when the mailer dies (kill -9, a crash, a deploy): what it
 // had claimed and not marked comes back to the next claim once the lease is
@@ -14,9 +16,15 @@
 // at most once more per lease expiry. The Message-ID is the notice's, so a
 // receiving system can drop such a duplicate.
 //
-// It sleeps on LISTEN domxfer_transfer (the wake-up every state change
-// sends) and polls every --poll-ms as well, for notices whose lease or
-// backoff ends.
+// Claims and marks go through one connection (one session): while a lease
+// runs, only the session that claimed a notice can close it, so a mailer
+// that was too slow (its lease passed and another mailer took the notice)
+// changes nothing with its late marks; the database warns, and this mailer
+// logs how many of its marks counted.
+//
+// It sleeps on LISTEN domxfer_transfer, a doorbell (SPEC §3): any
+// notification, with or without payload, means "claim again"; it polls
+// every --poll-ms as well, for notices whose lease or backoff ends.
 //
 // Connection: the usual PG* environment variables; the role needs
 // domxfer_app. SMTP: --smtp-host (localhost), --smtp-port (25).
@@ -171,6 +179,7 @@ async function main() {
 	for (;;) {
 		const { rows } = await db.query('SELECT * FROM domxfer.claim_notices($1, make_interval(secs => $2))',
 			[o.batch, o.leaseSeconds]);
+		const sent = [];
 		for (const n of rows) {
 			if (o.sendDelayMs > 0)
 				await sleep(o.sendDelayMs);
@@ -184,7 +193,7 @@ async function main() {
 					headers: { 'X-Domxfer-Notice': String(n.id), 'X-Domxfer-Attempt': String(n.attempts),
 						'X-Domxfer-Kind': n.kind },
 				});
-				await db.query('SELECT domxfer.mark_notice_sent($1)', [n.id]);
+				sent.push(n.id);
 				failed.delete(String(n.id));
 				console.log(`sent notice ${n.id} (${n.kind}) to ${n.recipient}`);
 			} catch (e) {
@@ -192,6 +201,10 @@ async function main() {
 				failed.set(String(n.id), `notice ${n.id} (${n.kind}, ${n.payload.domain}): ${e.message || e}`);
 				console.log(`notice ${n.id} failed: ${e.message || e}`);
 			}
+		}
+		if (sent.length > 0) {
+			const { rows: m } = await db.query('SELECT domxfer.mark_notices_sent($1::bigint[]) AS marked', [sent]);
+			console.log(`marked ${m[0].marked} of ${sent.length} sent notices`);
 		}
 		if (rows.length === o.batch)
 			continue;

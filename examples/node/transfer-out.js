@@ -12,8 +12,13 @@
 //      due by then, so never run it against a production database).
 // and afterwards looks up the new registrar with one call (rdap_domain).
 //
-// The mailer LISTENs on domxfer_transfer and prints, one line per notice,
-// the e-mail it would send. It reads what it needs from the reporting view
+// The mailer listens with the doorbell pattern (SPEC §3): LISTEN
+// domxfer_transfer, take a cursor, and on every notification read what
+// happened since with domxfer.transfer_events_since(cursor); it prints,
+// one line per event, the e-mail it would send. A notification is only a
+// doorbell: one may stand for many commits (domxfer.notify = coalesced,
+// payload empty) or come per change (each, with 0.2.0's payload), and the
+// mailer does the same for both. It reads what it needs from the reporting view
 // domxfer.transfer_report. The auth code is the exception: the database
 // returns it only once, to the application, which hands it to the mailer in
 // memory.
@@ -186,15 +191,29 @@ class Mailer {
 		this.queue = Promise.resolve();
 		this.waiters = [];
 		this.failure = null;
+		this.cursor = null;
 	}
 
+	// LISTEN first, then the cursor: a commit between the two is read at
+	// the first doorbell, and none is missed.
 	async start() {
-		this.client.on('notification', (message) => {
+		await this.client.query('LISTEN domxfer_transfer');
+		this.cursor = (await this.client.query(
+			'SELECT next_cursor FROM domxfer.transfer_events_since(NULL)')).rows[0].next_cursor;
+		this.client.on('notification', () => {
 			this.queue = this.queue
-				.then(() => this.handle(JSON.parse(message.payload)))
+				.then(() => this.readEvents())
 				.catch((error) => { this.failure = error; this.wake(); });
 		});
-		await this.client.query('LISTEN domxfer_transfer');
+	}
+
+	// Every event committed since the cursor, exactly once, in id order.
+	async readEvents() {
+		const { rows } = await this.client.query(
+			'SELECT next_cursor, events FROM domxfer.transfer_events_since($1)', [this.cursor]);
+		this.cursor = rows[0].next_cursor;
+		for (const event of rows[0].events)
+			await this.handle(event);
 	}
 
 	async handle(notice) {

@@ -617,14 +617,34 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._next_registry_check_at(timestamp with time zone)', $c$SELECT domxfer._next_registry_check_at('-infinity')$c$, NULL, '00000', 'internal'),
 ('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now())$c$, NULL, '00000', 'internal: nothing known, not ours'),
 ('domxfer._apply_transfer_notice(domxfer.registry_messages,timestamp with time zone)', $c$SELECT domxfer._apply_transfer_notice(NULL::domxfer.registry_messages, now())$c$, 'domxfer_app', '42501', 'internal'),
-('domxfer._registry_command_xml(domxfer.registry_commands)', $c$SELECT domxfer._registry_command_xml(NULL::domxfer.registry_commands)$c$, NULL, '00000', 'internal, STRICT');
+('domxfer._registry_command_xml(domxfer.registry_commands)', $c$SELECT domxfer._registry_command_xml(NULL::domxfer.registry_commands)$c$, NULL, '00000', 'internal, STRICT'),
+-- 0.3.0 (issue 17): zone-less dates, discrepancies an operator closes
+('domxfer._registry_time_has_zone(text)', $c$SELECT domxfer._registry_time_has_zone(NULL)$c$, NULL, '00000', 'internal: NULL has nothing to assume'),
+('domxfer._registry_time_has_zone(text)', $c$SELECT domxfer._registry_time_has_zone('2026-01-01T00:00:00')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time('2026-01-01T00:00:00', 'Mars/Olympus')$c$, NULL, '22023', 'internal: an unknown zone (the column''s check keeps it out)'),
+('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time('2026-01-01T00:00:00Z', NULL)$c$, NULL, '00000', 'internal: a date with its zone needs none'),
+('domxfer._registry_time(text,text)', $c$SELECT domxfer._registry_time(NULL, 'UTC')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._tld_policy_registry_policy()', $c$SELECT domxfer._tld_policy_registry_policy()$c$, NULL, '0A000', 'trigger function called directly'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy(NULL, 1, 'why')$c$, 'domxfer_admin', '22004', 'NULL kind'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, NULL)$c$, 'domxfer_admin', '22004', 'NULL note: why is required'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, E' \t\n')$c$, 'domxfer_admin', '22023', 'a blank note'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, repeat('x', 1001))$c$, 'domxfer_admin', '22023', 'a note over 1000 characters'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy(repeat('k', 100000), 1, 'why')$c$, 'domxfer_admin', '22023', 'an unknown kind, 100,000 characters'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', -9223372036854775808, 'why')$c$, 'domxfer_admin', 'P0002', 'no such discrepancy'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, 'why')$c$, 'domxfer_app', '42501', 'the EPP client cannot close discrepancies'),
+('domxfer.acknowledge_registry_discrepancy(text,bigint,text)', $c$SELECT domxfer.acknowledge_registry_discrepancy('invalid_message', 1, 'why')$c$, 'bad_input_nobody', '42501', 'no privilege');
 INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'applied')$c$, 'domxfer_app', '42501', 'the application writes messages only through apply_registry_message'),
 ('domxfer.registry_messages', $c$SELECT content_hash FROM domxfer.registry_messages$c$, 'domxfer_reader', '42501', 'the reader sees messages, not their hashes'),
 ('domxfer.registry_messages', $c$INSERT INTO domxfer.registry_messages (content_hash, result) VALUES (sha256('x'), 'maybe')$c$, NULL, '23514', 'not a result'),
 ('domxfer.registry_commands', $c$UPDATE domxfer.registry_commands SET state = 'done'$c$, 'domxfer_app', '42501', 'commands change only through the command functions'),
 ('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'domxfer_reader', '00000', 'the reader sees discrepancies'),
-('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'bad_input_nobody', '42501', 'the views need domxfer_reader');
+('domxfer.registry_discrepancies', $c$SELECT * FROM domxfer.registry_discrepancies$c$, 'bad_input_nobody', '42501', 'the views need domxfer_reader'),
+('domxfer.registry_discrepancy_acks', $c$INSERT INTO domxfer.registry_discrepancy_acks (kind, discrepancy_id, acknowledged_by, note) VALUES ('invalid_message', 1, 'me', 'why')$c$, 'domxfer_admin', '42501', 'acknowledgements are written only by acknowledge_registry_discrepancy'),
+('domxfer.registry_discrepancy_acks', $c$INSERT INTO domxfer.registry_discrepancy_acks (kind, discrepancy_id, acknowledged_by, note) VALUES ('bogus', 1, 'me', 'why')$c$, NULL, '23514', 'not a kind'),
+('domxfer.registry_discrepancy_acks', $c$SELECT * FROM domxfer.registry_discrepancy_acks$c$, 'domxfer_reader', '00000', 'the reader sees who closed what and why'),
+('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET registry_time_zone = 'Mars/Olympus'$c$, NULL, '23514', 'registry_time_zone: not a zone'),
+('domxfer.tld_policy', $c$UPDATE domxfer.tld_policy SET registry_time_zone = NULL$c$, NULL, '23502', 'registry_time_zone: NULL');
 
 -- registrar identifiers (SPEC §1b): EPP client identifiers, one check
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
@@ -688,6 +708,22 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer.mark_notice_failed(bigint,text)', $c$SELECT domxfer.mark_notice_failed(9223372036854775807, repeat('x', 1048576))$c$, 'domxfer_app', 'P0002', 'unknown id, 1 MB error'),
 ('domxfer.mark_notice_failed(bigint,text)', $c$SELECT domxfer.mark_notice_failed(1, NULL)$c$, 'domxfer_app', '22004', 'NULL error'),
 ('domxfer.mark_notice_failed(bigint,text)', $c$SELECT domxfer.mark_notice_failed(NULL, E'\x01\x1b[0m')$c$, 'domxfer_app', '22004', 'NULL id, control characters'),
+('domxfer.mark_notices_sent(bigint[])', $c$SELECT domxfer.mark_notices_sent(NULL)$c$, 'domxfer_app', '22004', 'NULL array'),
+('domxfer.mark_notices_sent(bigint[])', $c$SELECT domxfer.mark_notices_sent(ARRAY[NULL]::bigint[])$c$, 'domxfer_app', '22004', 'a NULL element'),
+('domxfer.mark_notices_sent(bigint[])', $c$SELECT domxfer.mark_notices_sent('{}')$c$, 'domxfer_app', '00000', 'empty array: marks nothing (0)'),
+('domxfer.mark_notices_sent(bigint[])', $c$SELECT domxfer.mark_notices_sent(ARRAY[-9223372036854775808, 9223372036854775807])$c$, 'domxfer_app', 'P0002', 'unknown ids'),
+('domxfer.mark_notices_sent(bigint[])', $c$SELECT domxfer.mark_notices_sent(ARRAY(SELECT -g FROM generate_series(1, 100000) g))$c$, 'domxfer_app', 'P0002', '100,000 unknown ids'),
+('domxfer.mark_notices_sent(bigint[])', $c$SELECT domxfer.mark_notices_sent('{1}')$c$, 'domxfer_reader', '42501', 'the reader cannot mark'),
+('domxfer._mailer_session_id()', $c$SELECT domxfer._mailer_session_id()$c$, 'domxfer_app', '42501', 'internal: not callable by the mailer'),
+('domxfer._warn_held_by_another_mailer(bigint[])', $c$SELECT domxfer._warn_held_by_another_mailer('{1}')$c$, 'domxfer_app', '42501', 'internal: not callable by the mailer'),
+('domxfer._transfer_doorbell()', $c$SELECT domxfer._transfer_doorbell()$c$, 'domxfer_app', '42501', 'internal: an application cannot ring the doorbell by itself'),
+('domxfer._transfer_doorbell()', $c$SELECT domxfer._transfer_doorbell()$c$, NULL, '00000', 'outside any state change: at most a doorbell for nothing (rolled back here: none)'),
+('domxfer.transfer_events_since(pg_snapshot)', $c$SELECT domxfer.transfer_events_since(NULL)$c$, 'domxfer_reader', '00000', 'NULL cursor: a cursor to start from, no events'),
+('domxfer.transfer_events_since(pg_snapshot)', $c$SELECT domxfer.transfer_events_since('1:1:')$c$, 'domxfer_reader', '00000', 'the oldest cursor: every event since 0.3.0'),
+('domxfer.transfer_events_since(pg_snapshot)', $c$SELECT domxfer.transfer_events_since('9223372036854775000:9223372036854775000:')$c$, 'domxfer_reader', '00000', 'a cursor from the far future: no events'),
+('domxfer.transfer_events_since(pg_snapshot)', $c$SELECT domxfer.transfer_events_since('10:5:')$c$, 'domxfer_reader', '22P02', 'xmax below xmin'),
+('domxfer.transfer_events_since(pg_snapshot)', $c$SELECT domxfer.transfer_events_since('not a cursor')$c$, 'domxfer_reader', '22P02', 'not a snapshot'),
+('domxfer.transfer_events_since(pg_snapshot)', $c$SELECT domxfer.transfer_events_since(NULL)$c$, 'bad_input_nobody', '42501', 'no domxfer role'),
 ('domxfer.set_notice_public_key(text)', $c$SELECT domxfer.set_notice_public_key(NULL)$c$, 'domxfer_app', '42501', 'only domxfer_admin sets the key'),
 ('domxfer.set_notice_public_key(text)', $c$SELECT domxfer.set_notice_public_key(repeat('-', 1048576))$c$, 'domxfer_admin', '55000', '1 MB of junk, pgcrypto not installed'),
 ('domxfer._take_issued_auth_code()', $c$SELECT domxfer._take_issued_auth_code()$c$, 'domxfer_app', '42501', 'internal'),
@@ -792,7 +828,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer.detach_domains()', $c$SELECT domxfer.detach_domains()$c$, 'domxfer_app', '42501', 'the application may not detach'),
 ('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', '1; DROP TABLE domxfer.transfers', '')$c$, NULL, '42601', 'two statements'),
 ('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', 'name) FROM pg_authid --', '')$c$, NULL, '42601', 'breaking out of the expression'),
-('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', repeat('(', 100000) || '1' || repeat(')', 100000), '')$c$, NULL, '54001', '100,000 nested parentheses: stack depth'),
+('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', repeat('(', 100000) || '1' || repeat(')', 100000), '')$c$, NULL, '42601', '100,000 nested parentheses: the parser''s stack is exhausted (a syntax error)'),
 ('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', 'generate_series(1, 2)', '')$c$, NULL, '0A000', 'a set-returning function'),
 ('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', 'row_number() OVER ()', '')$c$, NULL, '42P20', 'a window function'),
 ('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', '*', '')$c$, NULL, '42601', 'the whole row as *'),
@@ -813,8 +849,10 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._source_attached()', $c$SELECT domxfer._source_attached()$c$, 'domxfer_reader', '00000', 'false'),
 ('domxfer._source_exec(text,text,text,timestamp with time zone,boolean)', $c$SELECT domxfer._source_exec('transferred', 'bi-free.example', 'evil-reg', now(), NULL)$c$, 'domxfer_admin', '42501', 'no role may write a source through it'),
 ('domxfer._source_exec(text,text,text,timestamp with time zone,boolean)', $c$SELECT domxfer._source_exec('transferred', 'bi-free.example', 'evil-reg', now(), NULL)$c$, NULL, '00000', 'nothing attached: false, nothing written'),
-('domxfer._source_guard()', $c$SELECT domxfer._source_guard()$c$, NULL, '0A000', 'trigger function called directly'),
-('domxfer._drop_guard()', $c$SELECT domxfer._drop_guard()$c$, NULL, '0A000', 'event trigger function called directly'),
+('domxfer._source_guard()', $c$SELECT domxfer._source_guard()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
+('domxfer._drop_guard()', $c$SELECT domxfer._drop_guard()$c$, NULL, '39P01', 'C event trigger function called directly: trigger protocol violated'),
+('domxfer._status_with_pending(domxfer.domain_status,boolean)', $c$SELECT domxfer._status_with_pending('clientTransferProhibited', true)$c$, 'domxfer_reader', '00000', 'internal mark of one domain read by the lifecycle: no validation, never stored'),
+('domxfer._status_with_pending(domxfer.domain_status,boolean)', $c$SELECT domxfer._status_with_pending('ok', NULL)$c$, 'domxfer_reader', '00000', 'NULL: NULL'),
 ('domxfer._domains_keep_transfers()', $c$SELECT domxfer._domains_keep_transfers()$c$, NULL, '0A000', 'trigger function called directly'),
 ('domxfer._domain_source_prepare()', $c$SELECT domxfer._domain_source_prepare()$c$, NULL, '0A000', 'trigger function called directly'),
 ('domxfer._domain_source_generate()', $c$SELECT domxfer._domain_source_generate()$c$, NULL, '0A000', 'trigger function called directly'),
@@ -838,3 +876,21 @@ INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note
 ('domxfer.domain_source', $c$DELETE FROM domxfer.domain_source$c$, 'domxfer_admin', '42501', 'nor deleted by hand'),
 ('domxfer.domains', $c$DELETE FROM domxfer.domains WHERE name = 'bi-completed.example'$c$, NULL, '23503', 'the superuser cannot delete a domain with transfers either'),
 ('domxfer.domains', $c$TRUNCATE domxfer.domains CASCADE$c$, NULL, '0A000', 'TRUNCATE while transfers exist');
+
+-- Issue 18 (operations): the restore guard, the decision before a domain
+-- change. {pending} is not due, so nothing is decided by these calls.
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer._restore_copy()', $c$SELECT domxfer._restore_copy()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
+('domxfer._in_restore_copy()', $c$SELECT domxfer._in_restore_copy()$c$, 'domxfer_app', '00000', 'not a COPY, not a superuser: false'),
+('domxfer._restore_in_progress()', $c$SELECT domxfer._restore_in_progress()$c$, 'domxfer_reader', '00000', 'nothing is being restored: false'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(NULL)$c$, NULL, '00000', 'STRICT: NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('')$c$, NULL, '22023', 'an empty name: normalize_domain''s error'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(repeat('a', 1048576))$c$, NULL, '22023', 'a 1 MB name'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('nowhere.example')$c$, NULL, '00000', 'an unknown domain: nothing due, NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, NULL, '00000', 'an open transfer that is not due: nothing decided, NULL'),
+('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, 'domxfer_app', '42501', 'internal: only the triggers call it'),
+('domxfer._domains_decide_before_change()', $c$SELECT domxfer._domains_decide_before_change()$c$, NULL, '0A000', 'trigger function called directly');
+
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer._domain_as_decided(domxfer.domains,timestamp with time zone)', $c$SELECT domxfer._domain_as_decided(NULL::domxfer.domains, 'infinity')$c$, 'domxfer_reader', '00000', 'a NULL row: as it is'),
+('domxfer._domain_as_decided(domxfer.domains,timestamp with time zone)', $c$SELECT domxfer._domain_as_decided(d, '-infinity') FROM domxfer.domains d WHERE d.name = 'bi-pending.example'$c$, 'domxfer_app', '00000', 'nothing is due at -infinity');

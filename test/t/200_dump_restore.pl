@@ -128,8 +128,18 @@ $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('dst_c
 	'pg_restore of the custom dump without errors');
 $node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', $sql, '-d', $node->connstr('dst_plain') ],
 	'psql restores the plain dump without errors');
+# a parallel restore loads the extension's tables concurrently (fault 1 of
+# issue 18: 0 transfers and 0 events came back, "errors ignored")
+$node->safe_psql('postgres', 'CREATE DATABASE dst_parallel');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-j', '4', '-d', $node->connstr('dst_parallel'), $dump ],
+	'pg_restore -j 4 of the custom dump without errors');
+my $dir = $node->basedir . '/src.dir';
+$node->command_ok([ 'pg_dump', '-Fd', '-j', '2', '-f', $dir, '-d', $node->connstr('src') ], 'pg_dump -Fd -j 2');
+$node->safe_psql('postgres', 'CREATE DATABASE dst_dir');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-j', '4', '-d', $node->connstr('dst_dir'), $dir ],
+	'pg_restore -j 4 of the directory dump without errors');
 
-for my $db ('dst_custom', 'dst_plain')
+for my $db ('dst_custom', 'dst_plain', 'dst_parallel', 'dst_dir')
 {
 	is($node->safe_psql($db, $extension_data), $src_data,
 		"$db: all $rows rows of the $tables extension tables and sequences are identical (md5 per table)");

@@ -443,6 +443,10 @@ SELECT domxfer.record_registry_response(:registry_command, 1000, 'SEC-SV-1');
 -- the mailer (notices to the holder)
 SELECT count(domxfer.mark_notice_sent(c.id)) FROM domxfer.claim_notices(2) c;
 SELECT count(domxfer.mark_notice_failed(c.id, 'hostile session')) FROM domxfer.claim_notices(1) c;
+SELECT domxfer.mark_notices_sent(ARRAY(SELECT c.id FROM domxfer.claim_notices(2) c)) OPERATOR(pg_catalog.>=) 0;
+-- the listener's read (0.3.0)
+SELECT pg_catalog.jsonb_array_length(s.events) OPERATOR(pg_catalog.>) 0
+  FROM domxfer.transfer_events_since('1:1:') s;
 
 -- the invoker-rights functions too
 SELECT domxfer.transfer_out_eligible('sec-reissue.example'),
@@ -481,6 +485,11 @@ INSERT INTO domxfer.holidays (day, tld, name) VALUES ('2030-01-01', '*', 'New Ye
 DELETE FROM domxfer.holidays WHERE tld OPERATOR(pg_catalog.=) '*';
 -- a domain without transfers may go (the trigger that keeps those with transfers runs)
 DELETE FROM domxfer.domains WHERE name OPERATOR(pg_catalog.=) 'sec-spare.example';
+-- the registry link 0.3.0: an unusable message is stored and listed; the
+-- admin closes the discrepancy (SPEC §8)
+SELECT result FROM domxfer.apply_registry_message('<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response>');
+SELECT domxfer.acknowledge_registry_discrepancy(d.kind, d.discrepancy_id, 'hostile session: seen') IS NOT NULL
+  FROM domxfer.registry_discrepancies d WHERE d.kind OPERATOR(pg_catalog.=) 'invalid_message';
 };
 ($ret, $out, $err) = try_psql('hostile', $app_session);
 is($ret, 0, 'the application session with public first in search_path ran without errors')

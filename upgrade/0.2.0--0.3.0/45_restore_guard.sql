@@ -1,0 +1,1 @@
+../../install/45_restore_guard.sql

@@ -1,0 +1,1 @@
+../../install/96_restore_guard.sql

@@ -1,0 +1,1 @@
+../../install/97_policy_changes.sql

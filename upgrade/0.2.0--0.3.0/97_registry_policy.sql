@@ -1,0 +1,1 @@
+../../install/97_registry_policy.sql
