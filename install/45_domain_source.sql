@@ -162,15 +162,24 @@ COMMENT ON FUNCTION domxfer._source_attached() IS
 
 -- Every domain as domxfer sees it, in the columns (and column order) of
 -- domxfer.domains. attach_domains replaces the query; detach_domains
--- brings this one back.
-CREATE VIEW domxfer.domain_rows AS
-SELECT d.name, d.sponsoring_registrar, d.registered_at, d.expires_at,
-	   d.last_transferred_at, d.late_renewed_at, d.status, d.unpaid, d.legal_hold,
-	   d.holder_disputed, d.contacts_complete, d.registrant_email,
-	   d.real_name_verified, d.uses_registrar_dns, d.open_transfer_id,
-	   d.registrant_changed_at, d.registrant_change_lock_opt_out,
-	   d.registrant_email_usable
-  FROM domxfer.domains AS d;
+-- brings this one back (the one text of it: _domain_rows_builtin).
+CREATE FUNCTION domxfer._domain_rows_builtin()
+	RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN 'SELECT d.name, d.sponsoring_registrar, d.registered_at, d.expires_at, '
+		   'd.last_transferred_at, d.late_renewed_at, d.status, d.unpaid, d.legal_hold, '
+		   'd.holder_disputed, d.contacts_complete, d.registrant_email, '
+		   'd.real_name_verified, d.uses_registrar_dns, d.open_transfer_id, '
+		   'd.registrant_changed_at, d.registrant_change_lock_opt_out, '
+		   'd.registrant_email_usable FROM domxfer.domains AS d';
+COMMENT ON FUNCTION domxfer._domain_rows_builtin() IS
+	'Internal: the query (text) of domxfer.domain_rows while nothing is attached: domxfer.domains itself';
+
+DO $$
+BEGIN
+	EXECUTE 'CREATE VIEW domxfer.domain_rows AS ' OPERATOR(pg_catalog.||) domxfer._domain_rows_builtin();
+END
+$$;
 COMMENT ON VIEW domxfer.domain_rows IS
 	'Every domain domxfer works on, in the columns of domxfer.domains: domxfer.domains itself, or the attached source read through its map (names canonical, status with pendingTransfer while a transfer is pending, open_transfer_id from domxfer''s own record); the reports read it';
 
@@ -744,14 +753,7 @@ BEGIN
 	END IF;
 	PERFORM domxfer._domain_source_drop_generated(v_old);
 	DELETE FROM domxfer.domain_source;
-	CREATE OR REPLACE VIEW domxfer.domain_rows AS
-	SELECT d.name, d.sponsoring_registrar, d.registered_at, d.expires_at,
-		   d.last_transferred_at, d.late_renewed_at, d.status, d.unpaid, d.legal_hold,
-		   d.holder_disputed, d.contacts_complete, d.registrant_email,
-		   d.real_name_verified, d.uses_registrar_dns, d.open_transfer_id,
-		   d.registrant_changed_at, d.registrant_change_lock_opt_out,
-		   d.registrant_email_usable
-	  FROM domxfer.domains AS d;
+	EXECUTE 'CREATE OR REPLACE VIEW domxfer.domain_rows AS ' OPERATOR(pg_catalog.||) domxfer._domain_rows_builtin();
 	EXECUTE pg_catalog.format('ALTER VIEW domxfer.domain_rows OWNER TO %I',
 		(SELECT r.rolname FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) x.extowner
 		  WHERE x.extname OPERATOR(pg_catalog.=) 'domxfer'));

@@ -284,43 +284,6 @@ CREATE TRIGGER transfers_test_tld_deadline BEFORE UPDATE ON domxfer.transfers
 	WHEN (NEW.state OPERATOR(pg_catalog.=) 'pending' AND OLD.state OPERATOR(pg_catalog.<>) 'pending')
 	EXECUTE FUNCTION domxfer._test_tld_deadline();
 
--- 6. The transfer_pending refusal names the open transfer -----------------
-
-CREATE OR REPLACE FUNCTION domxfer._raise_not_eligible(domain_name text, blockers text[])
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	v_id bigint;
-	v_state domxfer.transfer_state;
-BEGIN
-	IF 'manual_process_required' OPERATOR(pg_catalog.=) ANY (blockers) THEN
-		RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', ')),
-				  HINT = 'This TLD needs the document-based process: use domxfer.open_manual_transfer().';
-	END IF;
-	IF 'transfer_pending' OPERATOR(pg_catalog.=) ANY (blockers) THEN
-		SELECT t.id, t.state INTO v_id, v_state FROM domxfer.transfers t
-		 WHERE t.domain_name OPERATOR(pg_catalog.=) _raise_not_eligible.domain_name
-		   AND t.state OPERATOR(pg_catalog.<) 'completed';
-		IF v_id IS NOT NULL THEN
-			RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  DETAIL = pg_catalog.format('Failing rules: %s. Transfer %s is open (%s).',
-												 pg_catalog.array_to_string(blockers, ', '), v_id, v_state),
-					  HINT = CASE WHEN v_state OPERATOR(pg_catalog.=) 'auth_code_issued'
-								 THEN pg_catalog.format('To give the holder a new code, use domxfer.reissue_auth_code(%s); to end it, domxfer.cancel_transfer_out(%s).', v_id, v_id)
-								 ELSE pg_catalog.format('It must end first: domxfer.cancel_transfer_out(%s) or, when pending, domxfer.approve_transfer_out(%s).', v_id, v_id) END;
-		END IF;
-	END IF;
-	RAISE EXCEPTION 'domain "%" cannot be transferred out now', domxfer._shown_name(domain_name)
-		USING ERRCODE = 'object_not_in_prerequisite_state',
-			  DETAIL = pg_catalog.format('Failing rules: %s.', pg_catalog.array_to_string(blockers, ', '));
-END
-$$;
-
 -- 7. A dry run of the deadline decision -----------------------------------
 
 -- Read-only (issue 18, fault 8: it ran the batch and rolled it back, so it

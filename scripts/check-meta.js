@@ -119,10 +119,12 @@ if (meta !== null && typeof meta === 'object') {
 
 // The tree's other checks run in the same suite (meta): every relative link
 // of README.md and docs/*.md resolves (check-links.js), and the C of src/
-// has floors, no include circle (check-include-cycles.js). Their TAP lines
+// has floors, no include circle (check-include-cycles.js), and install/
+// defines each function once with no hand copy in upgrade/
+// (check-install-once.js). Their TAP lines
 // are taken in here, numbered on, with their diagnostics.
 const diagnostics = new Map();
-for (const script of ['check-links.js', 'check-include-cycles.js']) {
+for (const script of ['check-links.js', 'check-include-cycles.js', 'check-install-once.js']) {
 	const run = require('child_process').spawnSync(process.execPath, [path.join(__dirname, script), top],
 		{ encoding: 'utf8' });
 	const lines = `${run.stdout || ''}${run.stderr || ''}`.split('\n');

@@ -151,6 +151,29 @@ SELECT current_sponsor_registrar_id, last_transfer_time AT TIME ZONE 'UTC' = (SE
   FROM registry.domain WHERE repo_id = 'D1-T';
 UPDATE registry.domain SET current_sponsor_registrar_id = 'regress-us', last_transfer_time = NULL WHERE repo_id = 'D1-T';
 
+-- the registry link on the registrar's rows: a registry-managed TLD's
+-- pending notice and the registry's approval (SPEC §8)
+INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
+INSERT INTO registry.domain VALUES
+	('D7-T', 'relay.test', 'regress-us', '2024-01-01', '2030-01-01', NULL, '{}', 1, 0, false);
+SELECT result FROM domxfer.apply_registry_message('<?xml version="1.0" encoding="UTF-8"?>
+<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1301"><msg>ack to dequeue</msg></result>
+<msgQ count="2" id="attach-1"/><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0">
+<domain:name>RELAY.test</domain:name><domain:trStatus>pending</domain:trStatus>
+<domain:reID>gaining-reg</domain:reID><domain:reDate>2026-01-01T00:00:00.0Z</domain:reDate>
+<domain:acID>regress-us</domain:acID><domain:acDate>2099-01-06T00:00:00Z</domain:acDate>
+</domain:trnData></resData><trID><svTRID>attach-sv-1</svTRID></trID></response></epp>');
+SELECT name, status, blockers_text FROM domxfer.eligibility WHERE name = 'relay.test';
+SELECT result FROM domxfer.apply_registry_message('<?xml version="1.0" encoding="UTF-8"?>
+<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1301"><msg>ack to dequeue</msg></result>
+<msgQ count="1" id="attach-2"/><resData><domain:trnData xmlns:domain="urn:ietf:params:xml:ns:domain-1.0">
+<domain:name>relay.test</domain:name><domain:trStatus>serverApproved</domain:trStatus>
+<domain:reID>gaining-reg</domain:reID><domain:reDate>2026-01-01T00:00:00.0Z</domain:reDate>
+<domain:acID>regress-us</domain:acID><domain:acDate>2026-01-06T00:00:00Z</domain:acDate>
+</domain:trnData></resData><trID><svTRID>attach-sv-2</svTRID></trID></response></epp>');
+SELECT current_sponsor_registrar_id, last_transfer_time FROM registry.domain WHERE repo_id = 'D7-T';
+SELECT state, outcome_reason FROM domxfer.transfers WHERE domain_name = 'relay.test';
+
 -- 5. Attaching another source is refused while a transfer is open ---------
 SELECT transfer_id AS t4 FROM domxfer.request_transfer_out('alpha.example') \gset
 CREATE TABLE registry.other (name text PRIMARY KEY, sponsoring_registrar text, registered_at timestamptz,

@@ -894,3 +894,6 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer._domain_as_decided(domxfer.domains,timestamp with time zone)', $c$SELECT domxfer._domain_as_decided(NULL::domxfer.domains, 'infinity')$c$, 'domxfer_reader', '00000', 'a NULL row: as it is'),
 ('domxfer._domain_as_decided(domxfer.domains,timestamp with time zone)', $c$SELECT domxfer._domain_as_decided(d, '-infinity') FROM domxfer.domains d WHERE d.name = 'bi-pending.example'$c$, 'domxfer_app', '00000', 'nothing is due at -infinity');
+
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer._domain_rows_builtin()', $c$SELECT domxfer._domain_rows_builtin()$c$, 'domxfer_reader', '00000', 'a constant text');

@@ -36,7 +36,9 @@ SELECT s.rule_set, c.code,
 						 'deletion_pending', 'unpaid', 'legal_proceedings', 'holder_disputed',
 						 'too_soon_after_late_renewal', 'contacts_incomplete', 'registrant_email_invalid',
 						 'manual_process_required', 'too_soon_after_registrant_change',
-						 'operation_pending']) AS c(code);
+						 'operation_pending',
+						 -- SPEC §10 (0.3.0): a registrar's status the type cannot read
+						 'status_unreadable']) AS c(code);
 
 -- One case per rule: the columns that make only that rule fail around T.
 -- fails_before / fails_at / fails_after: whether the rule fails at T-1us, T, T+1us.

@@ -141,7 +141,7 @@ $node->safe_psql('restored_1', 'DROP EXTENSION domxfer CASCADE');
 is($node->safe_psql('restored_1', q{
 SELECT (SELECT count(*) FROM registry.domain) || '|'
 	   || (SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'registry.domain'::regclass AND NOT tgisinternal) || '|'
-	   || (SELECT count(*) FROM pg_namespace WHERE nspname = 'domxfer')}),
+	   || (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'domxfer')}),
 	'3|registrar_own_trigger|0',
 	'DROP EXTENSION CASCADE leaves the table, its rows and its own trigger, and takes the guard');
 $node->safe_psql('restored_1', 'CREATE EXTENSION domxfer');
