@@ -41,7 +41,7 @@ for suite in "${RELEASES[@]}"; do
 	mkdir -p "$OVL_ROOT/root/p" "$OVL_ROOT/root/debs"
 	cp "$out"/*.deb "$OVL_ROOT/root/debs/"
 	# the tests only: nothing of the build reaches this root but the package
-	(cd "$TOP" && tar -cf - sql expected test scripts README.md demo) | tar -xf - -C "$OVL_ROOT/root/p"
+	(cd "$TOP" && tar -cf - sql expected test scripts README.md docs demo) | tar -xf - -C "$OVL_ROOT/root/p"
 	log="$out/installcheck.log"
 	# shellcheck disable=SC2086
 	inside "mkdir -p /etc/postgresql-common/createcluster.d
@@ -51,7 +51,7 @@ for suite in "${RELEASES[@]}"; do
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends gnupg $(for d in $debs; do printf '/root/debs/%s ' "$d"; done) >/dev/null \
 			|| { echo 'apt install failed'; exit 1; }
 		dpkg-query -W -f='installed \${Package} \${Version}\n' 'postgresql-*-domxfer'
-		command -v make gcc pg_config >/dev/null && echo 'unexpected: a build tool in the fresh root'
+		for tool in make gcc cc; do command -v \$tool >/dev/null && echo \"unexpected: \$tool in the fresh root\"; done
 		DOMXFER_SUITES=regress scripts/run-tests.sh" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
