@@ -345,6 +345,7 @@ typedef struct CachedStatement
 {
 	char	   *sql;
 	int			nargs;
+	Oid			types[4];		/* the parameters' types (nargs <= 4) */
 	SPIPlanPtr	plan;
 } CachedStatement;
 static CachedStatement plan_cache[PLAN_CACHE_SIZE];
@@ -356,8 +357,10 @@ cached_plan(const char *sql, int nargs, Oid *types)
 {
 	CachedStatement *c;
 
+	Assert(nargs <= lengthof(plan_cache[0].types));
 	for (int i = 0; i < PLAN_CACHE_SIZE; i++)
 		if (plan_cache[i].sql != NULL && plan_cache[i].nargs == nargs &&
+			(nargs == 0 || memcmp(plan_cache[i].types, types, nargs * sizeof(Oid)) == 0) &&
 			strcmp(plan_cache[i].sql, sql) == 0)
 			return plan_cache[i].plan;
 	c = &plan_cache[plan_cache_next];
@@ -374,6 +377,8 @@ cached_plan(const char *sql, int nargs, Oid *types)
 			 SPI_result_code_string(SPI_result));
 	SPI_keepplan(c->plan);
 	c->nargs = nargs;
+	if (nargs > 0)
+		memcpy(c->types, types, nargs * sizeof(Oid));
 	c->sql = MemoryContextStrdup(TopMemoryContext, sql);
 	return c->plan;
 }
