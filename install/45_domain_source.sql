@@ -105,7 +105,7 @@ COMMENT ON FUNCTION domxfer._status_lenient(text[]) IS
 -- after R11's code.
 INSERT INTO domxfer.reason_codes (code, kind, rule, bit, meaning_en, meaning_zh) VALUES
 	('status_unreadable', 'rule', '§10', 16,
-	 'the domain''s status in the registrar''s table is not a set of EPP status values domxfer can read',
+	 'the domain''s row in the registrar''s table cannot be read: its status is not a set of EPP status values domxfer reads, or a column the rules need is NULL',
 	 '注册商数据表中的域名状态无法识别');
 -- a blocker in every shipped rule set (the trigger of rule_sets adds it as shipped)
 INSERT INTO domxfer.rule_sets (rule_set, code, effect, shipped)
@@ -211,6 +211,13 @@ END;
 COMMENT ON FUNCTION domxfer._map_keys() IS
 	'Internal: the domxfer columns a map of attach_domains may set (SPEC §10), each with its kind (text, instant, status, flag) and the neutral value used when the source lacks it (NULL: required)';
 
+CREATE FUNCTION domxfer._finite_instant(at timestamptz)
+	RETURNS timestamptz
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE WHEN pg_catalog.isfinite(at) THEN at END;
+COMMENT ON FUNCTION domxfer._finite_instant(timestamptz) IS
+	'Internal: an instant of a registrar''s row, NULL when infinite (the rules count days from it; such a row is unreadable, not an error)';
+
 -- One key's expression, read and typed; errors name the key.
 CREATE FUNCTION domxfer._map_value(source pg_catalog.regclass, key text, kind text, value text, search_path text,
 	OUT expression text, OUT columns name[], OUT bare text)
@@ -252,13 +259,15 @@ BEGIN
 			THEN pg_catalog.format('CAST(%s AS pg_catalog.text)', m.expression)
 		WHEN kind OPERATOR(pg_catalog.=) 'flag' AND v_type OPERATOR(pg_catalog.=) 'pg_catalog.bool'::pg_catalog.regtype
 			THEN m.expression
+		-- an infinite instant reads as NULL: a row the rules cannot read,
+		-- never an error that stops a report
 		WHEN kind OPERATOR(pg_catalog.=) 'instant' AND v_type OPERATOR(pg_catalog.=) 'pg_catalog.timestamptz'::pg_catalog.regtype
-			THEN m.expression
+			THEN pg_catalog.format('domxfer._finite_instant(%s)', m.expression)
 		-- timestamp without time zone is read as UTC (SPEC §10)
 		WHEN kind OPERATOR(pg_catalog.=) 'instant' AND v_type OPERATOR(pg_catalog.=) 'pg_catalog.timestamp'::pg_catalog.regtype
-			THEN pg_catalog.format('pg_catalog.timezone(''UTC'', %s)', m.expression)
+			THEN pg_catalog.format('domxfer._finite_instant(pg_catalog.timezone(''UTC'', %s))', m.expression)
 		WHEN kind OPERATOR(pg_catalog.=) 'instant' AND v_type OPERATOR(pg_catalog.=) 'pg_catalog.date'::pg_catalog.regtype
-			THEN pg_catalog.format('pg_catalog.timezone(''UTC'', CAST(%s AS pg_catalog.timestamp))', m.expression)
+			THEN pg_catalog.format('domxfer._finite_instant(pg_catalog.timezone(''UTC'', CAST(%s AS pg_catalog.timestamp)))', m.expression)
 		WHEN kind OPERATOR(pg_catalog.=) 'status' AND v_type OPERATOR(pg_catalog.=) 'domxfer.domain_status'::pg_catalog.regtype
 			THEN m.expression
 		WHEN kind OPERATOR(pg_catalog.=) 'status' AND v_category OPERATOR(pg_catalog.=) 'S'

@@ -57,7 +57,9 @@ BEGIN
 	IF manual THEN
 		v_blockers := pg_catalog.array_remove(v_blockers, 'manual_process_required');
 	END IF;
-	RETURN v_blockers;
+	-- a registrar's row the rules cannot read (a NULL in a column they
+	-- need) is never eligible: the rule functions answer NULL for it
+	RETURN COALESCE(v_blockers, ARRAY['status_unreadable']::text[]);
 END
 $$;
 
@@ -618,7 +620,7 @@ BEGIN
 
 	-- a concurrent request waits here and then sees this one's open transfer
 	d := domxfer._domain_locked(v_name);
-	v_blockers := domxfer.transfer_out_blockers(d, v_now);
+	v_blockers := COALESCE(domxfer.transfer_out_blockers(d, v_now), ARRAY['status_unreadable']::text[]);
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
 	END IF;
@@ -992,7 +994,8 @@ BEGIN
 	END IF;
 
 	d := domxfer._domain_locked(v_name);
-	v_blockers := pg_catalog.array_remove(domxfer.transfer_out_blockers(d, v_now), 'manual_process_required');
+	v_blockers := pg_catalog.array_remove(COALESCE(domxfer.transfer_out_blockers(d, v_now), ARRAY['status_unreadable']::text[]),
+										  'manual_process_required');
 	IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.>) 0 THEN
 		PERFORM domxfer._raise_not_eligible(v_name, v_blockers);
 	END IF;

@@ -254,7 +254,10 @@ CREATE TABLE mallory.domains (name text PRIMARY KEY, sponsoring_registrar text, 
 INSERT INTO mallory.domains VALUES ('evil.example', 'regress-us', '2024-01-01', '2030-01-01', 'x@example.com');
 CREATE FUNCTION mallory.escalate() RETURNS text LANGUAGE plpgsql AS
 $$ BEGIN ALTER ROLE attach_mallory SUPERUSER; RETURN 'x@example.com'; END $$;
--- a map that calls a function the reader of a report would run as itself
+-- a map that calls a function the reader of a report would run as itself,
+-- and a volatile built-in that would change the reader's session
+SELECT domxfer.attach_domains('mallory.domains', '{"legal_hold": "pg_catalog.set_config(''log_statement'', ''all'', false) IS NULL"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT domxfer.attach_domains('mallory.domains', '{"registrant_email": "mallory.escalate()"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a table it does not own
@@ -262,7 +265,7 @@ SELECT domxfer.attach_domains('registry.domain');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- as SECURITY DEFINER the function runs as mallory: the lifecycle (a
 -- SECURITY DEFINER function of the extension's owner) cannot lend it more
-ALTER FUNCTION mallory.escalate() SECURITY DEFINER SET search_path = pg_catalog;
+ALTER FUNCTION mallory.escalate() SECURITY DEFINER STABLE SET search_path = pg_catalog;
 RESET ROLE;
 SELECT domxfer.cancel_transfer_out(id) FROM domxfer.transfers WHERE state < 'completed';
 SET ROLE attach_mallory;

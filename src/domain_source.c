@@ -161,7 +161,9 @@ map_function_ok(Oid funcid, void *context)
 	if (!HeapTupleIsValid(tup))
 		return false;
 	proc = (Form_pg_proc) GETSTRUCT(tup);
-	ok = superuser_arg(proc->proowner) || proc->prosecdef;
+	/* and never a volatile one: set_config, pg_terminate_backend, nextval ... */
+	ok = (superuser_arg(proc->proowner) || proc->prosecdef) &&
+		proc->provolatile != PROVOLATILE_VOLATILE;
 	if (!ok)
 	{
 		((Oid *) context)[0] = funcid;
@@ -275,9 +277,9 @@ domxfer_map_expression(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("function %s may not be used in a map", format_procedure(bad[0])),
-					 errdetail("It is owned by %s, not a superuser, and is not SECURITY DEFINER: reports over the map would run it with the privileges of whoever reads them.",
+					 errdetail("Reports over the map run it with the privileges of whoever reads them: a map may call only functions that are not VOLATILE and are owned by a superuser or SECURITY DEFINER (%s owns this one).",
 							   GetUserNameFromId(bad[1], true)),
-					 errhint("Use a function owned by a superuser, or make it SECURITY DEFINER (with a pinned search_path) so it runs as its owner.")));
+					 errhint("Use a STABLE or IMMUTABLE function owned by a superuser, or make your own SECURITY DEFINER (with a pinned search_path) and STABLE.")));
 	}
 
 	vars = pull_vars_of_level(expr, 0);

@@ -897,3 +897,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer._domain_rows_builtin()', $c$SELECT domxfer._domain_rows_builtin()$c$, 'domxfer_reader', '00000', 'a constant text');
+
+INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
+('domxfer._finite_instant(timestamp with time zone)', $c$SELECT domxfer._finite_instant('-infinity')$c$, 'domxfer_reader', '00000', 'an infinite instant reads as NULL'),
+('domxfer._map_expression(regclass,text,text)', $c$SELECT domxfer._map_expression('domxfer.domains', 'pg_catalog.set_config(''search_path'', ''public'', false)', '')$c$, NULL, '42501', 'a volatile built-in that would change the reader''s session');
