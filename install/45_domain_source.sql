@@ -613,7 +613,11 @@ BEGIN
 		EXECUTE pg_catalog.format('ALTER EXTENSION domxfer DROP FUNCTION %s', v_proc);
 		EXECUTE pg_catalog.format('DROP FUNCTION %s', v_proc);
 	END LOOP;
-	EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS domxfer_source_guard ON %s', v_source);
+	IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
+				WHERE t.tgrelid OPERATOR(pg_catalog.=) v_source
+				  AND t.tgname OPERATOR(pg_catalog.=) 'domxfer_source_guard') THEN
+		EXECUTE pg_catalog.format('DROP TRIGGER domxfer_source_guard ON %s', v_source);
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION domxfer._domain_source_drop_generated(text) IS
@@ -623,6 +627,15 @@ CREATE TRIGGER domain_source_prepare BEFORE INSERT OR UPDATE ON domxfer.domain_s
 	FOR EACH ROW EXECUTE FUNCTION domxfer._domain_source_prepare();
 CREATE TRIGGER domain_source_generate AFTER INSERT OR UPDATE ON domxfer.domain_source
 	FOR EACH ROW EXECUTE FUNCTION domxfer._domain_source_generate();
+
+CREATE FUNCTION domxfer._domain_source_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'domxfer_domain_source_changed'
+	LANGUAGE C;
+COMMENT ON FUNCTION domxfer._domain_source_changed() IS
+	'Trigger of domain_source (AFTER each statement, ALWAYS, also under session_replication_role = replica): queues a relcache invalidation of the table, so every backend re-reads its cached attachment (this one at its next command, the others when the change commits)';
+CREATE TRIGGER domain_source_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON domxfer.domain_source
+	FOR EACH STATEMENT EXECUTE FUNCTION domxfer._domain_source_changed();
+ALTER TABLE domxfer.domain_source ENABLE ALWAYS TRIGGER domain_source_changed;
 
 -- 4. attach_domains, detach_domains, attached_domains -------------------------
 
@@ -718,7 +731,11 @@ BEGIN
 	PERFORM domxfer._domain_row('attach-check.invalid');
 
 	IF r.guard_query IS NOT NULL THEN
-		EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS domxfer_source_guard ON %s', source);
+		IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
+					WHERE t.tgrelid OPERATOR(pg_catalog.=) source
+					  AND t.tgname OPERATOR(pg_catalog.=) 'domxfer_source_guard') THEN
+			EXECUTE pg_catalog.format('DROP TRIGGER domxfer_source_guard ON %s', source);
+		END IF;
 		EXECUTE pg_catalog.format(
 			'CREATE TRIGGER domxfer_source_guard BEFORE UPDATE %s OR DELETE ON %s '
 			'FOR EACH ROW EXECUTE FUNCTION domxfer._source_guard()',

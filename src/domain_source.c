@@ -28,6 +28,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -46,6 +47,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
@@ -66,6 +68,7 @@ PG_FUNCTION_INFO_V1(domxfer_domain_row_for_update);
 PG_FUNCTION_INFO_V1(domxfer_source_exec);
 PG_FUNCTION_INFO_V1(domxfer_source_guard);
 PG_FUNCTION_INFO_V1(domxfer_drop_guard);
+PG_FUNCTION_INFO_V1(domxfer_domain_source_changed);
 PG_FUNCTION_INFO_V1(domxfer_canonical_name);
 PG_FUNCTION_INFO_V1(domxfer_open_transfer_id);
 PG_FUNCTION_INFO_V1(domxfer_status_with_open);
@@ -392,16 +395,60 @@ spi_text(int col)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
 }
 
-/* Reads domxfer.domain_source (inside SPI); attached = false when empty. */
+/*
+ * The attachment as this backend last read it. Reading domxfer.domain_source
+ * on every domain read was a query per read; its rows change only when a
+ * source is attached or detached (or a dump restores one), and the
+ * statement trigger _domain_source_changed then queues a relcache
+ * invalidation of the table, which the callback below turns into a re-read,
+ * in this backend at the next command and in the others at commit.
+ */
+static Attachment cached_attachment;
+static bool attachment_valid = false;
+static Oid	attachment_relid = InvalidOid;
+static bool attachment_callback_registered = false;
+/* Bumped by every invalidation, to detect one that arrives during a read. */
+static uint64 attachment_invalidations = 0;
+
+/* Marks the attachment stale when domain_source (or every relation) is invalidated. */
 static void
-read_attachment(Attachment *a)
+attachment_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == attachment_relid)
+	{
+		attachment_valid = false;
+		attachment_invalidations++;
+	}
+}
+
+/* A copy in TopMemoryContext of a palloc'd string (or NULL), freeing old. */
+static char *
+keep_string(char *old, const char *s)
+{
+	if (old != NULL)
+		pfree(old);
+	return s == NULL ? NULL : MemoryContextStrdup(TopMemoryContext, s);
+}
+
+/* Reads domxfer.domain_source into the cache (inside SPI). */
+static void
+load_attachment(void)
 {
 	int			ret;
 	bool		isnull;
 	Oid			save_user;
 	int			save_sec;
+	uint64		invalidations_before;
+	Attachment *c = &cached_attachment;
 
-	memset(a, 0, sizeof(*a));
+	if (!attachment_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(attachment_relcache_callback, (Datum) 0);
+		attachment_callback_registered = true;
+	}
+	attachment_relid = get_relname_relid("domain_source", get_namespace_oid("domxfer", false));
+	invalidations_before = attachment_invalidations;
+
 	/*
 	 * Read as the bootstrap superuser: the guard trigger fires for every
 	 * role writing the registrar's table, domxfer's roles or not; the
@@ -416,15 +463,55 @@ read_attachment(Attachment *a)
 	SetUserIdAndSecContext(save_user, save_sec);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading domxfer.domain_source failed: %s", SPI_result_code_string(ret));
-	if (SPI_processed == 0)
-		return;
-	a->attached = true;
-	a->role = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	a->row_query = spi_text(2);
-	a->row_lock_query = spi_text(3);
-	a->transferred_query = spi_text(4);
-	a->state_query = spi_text(5);
-	a->guard_query = spi_text(6);
+	c->attached = SPI_processed > 0;
+	c->role = InvalidOid;
+	if (c->attached)
+		c->role = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	c->row_query = keep_string(c->row_query, c->attached ? spi_text(2) : NULL);
+	c->row_lock_query = keep_string(c->row_lock_query, c->attached ? spi_text(3) : NULL);
+	c->transferred_query = keep_string(c->transferred_query, c->attached ? spi_text(4) : NULL);
+	c->state_query = keep_string(c->state_query, c->attached ? spi_text(5) : NULL);
+	c->guard_query = keep_string(c->guard_query, c->attached ? spi_text(6) : NULL);
+	/* an invalidation during the read leaves the cache stale for the next call */
+	attachment_valid = (attachment_invalidations == invalidations_before);
+}
+
+/*
+ * The attachment (inside SPI); attached = false when none. The statements
+ * are copied into the caller's context: a nested read may reload the cache.
+ */
+static void
+read_attachment(Attachment *a)
+{
+	const Attachment *c = &cached_attachment;
+
+	if (!attachment_valid)
+		load_attachment();
+	a->attached = c->attached;
+	a->role = c->role;
+	a->row_query = c->row_query ? pstrdup(c->row_query) : NULL;
+	a->row_lock_query = c->row_lock_query ? pstrdup(c->row_lock_query) : NULL;
+	a->transferred_query = c->transferred_query ? pstrdup(c->transferred_query) : NULL;
+	a->state_query = c->state_query ? pstrdup(c->state_query) : NULL;
+	a->guard_query = c->guard_query ? pstrdup(c->guard_query) : NULL;
+}
+
+/*
+ * domxfer._domain_source_changed() → trigger: queues a relcache
+ * invalidation of domain_source, since row changes do not invalidate by
+ * themselves and every backend caches the attachment.
+ */
+Datum
+domxfer_domain_source_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function domxfer._domain_source_changed() must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
 }
 
 /*
