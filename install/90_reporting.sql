@@ -8,7 +8,7 @@
 -- indexes. "Now" is the transaction's start (now()), so every row of one
 -- report is judged at the same instant. The views read domains and
 -- transfers through _domains_as_decided and _transfers_as_decided
--- (85_deadline_readers.sql), inlined SQL functions that show a transfer past
+-- (86_deadline_readers.sql), inlined SQL functions that show a transfer past
 -- its deadline as decided even before the worker has written the decision.
 
 -- Reports by TLD ("the .hk domains", "eligible domains per TLD") filter on
@@ -171,7 +171,7 @@ COMMENT ON COLUMN domxfer.daily_transfer_outcomes.tld IS 'The top-level domain i
 COMMENT ON COLUMN domxfer.daily_transfer_outcomes.state IS 'The final state: completed, cancelled, rejected or expired';
 COMMENT ON COLUMN domxfer.daily_transfer_outcomes.transfers IS 'How many transfers ended that day for that TLD in that state';
 
--- overdue_manual_requests belongs to 60_lifecycle.sql; its comments are there.
+-- overdue_manual_requests belongs to 65_manual_transfer.sql; its comments are there.
 
 -- RDAP (RFC 9083 §5.3): the domain object of one domain, in one call.
 

@@ -8,7 +8,7 @@
  * each new code.
  *
  * The lifecycle functions never store a code; they hand it to their caller.
- * So that the notice writer (a trigger on transfer_events, install/75_notices.sql)
+ * So that the notice writer (a trigger on transfer_events, install/73_notices.sql)
  * can encrypt it without any lifecycle function passing it on,
  * domxfer._auth_code_new() leaves a copy here. domxfer._take_issued_auth_code()
  * returns it once and wipes it; the end of the transaction or of the

@@ -692,7 +692,7 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._transfers_as_decided(timestamp with time zone)', $c$SELECT count(*) FROM domxfer._transfers_as_decided(NULL)$c$, 'domxfer_reader', '00000', 'NULL instant: only the stored ones'),
 ('domxfer._transfers_as_decided(timestamp with time zone)', $c$SELECT count(*) FROM domxfer._transfers_as_decided(now())$c$, 'bad_input_nobody', '42501', 'internal: readers only');
 
--- Notices to the holder (SPEC §9, install/75_notices.sql). Only refused or
+-- Notices to the holder (SPEC §9, install/73_notices.sql). Only refused or
 -- empty calls: a claim or a mark that succeeded would change the data.
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.claim_notices(integer,interval)', $c$SELECT domxfer.claim_notices(0)$c$, 'domxfer_app', '22023', 'max 0'),

@@ -1,1 +1,0 @@
-../../install/45_restore_guard.sql

@@ -1,0 +1,1 @@
+../../install/46_restore_guard.sql

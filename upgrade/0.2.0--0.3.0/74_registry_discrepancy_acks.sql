@@ -1,0 +1,1 @@
+../../install/74_registry_discrepancy_acks.sql

@@ -1,0 +1,1 @@
+../../install/76_registry_outcome_codes.sql

@@ -1,1 +1,0 @@
-../../install/97_policy_changes.sql

@@ -1,1 +1,0 @@
-../../install/97_registry_policy.sql

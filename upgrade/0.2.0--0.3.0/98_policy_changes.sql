@@ -1,0 +1,1 @@
+../../install/98_policy_changes.sql

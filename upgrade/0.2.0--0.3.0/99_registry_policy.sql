@@ -1,0 +1,1 @@
+../../install/99_registry_policy.sql
