@@ -289,5 +289,35 @@ check "a placeholder without auth_info, or auth_info without one placeholder in 
 	test "$(grep -c '^refused unsent: ' "$REG/auth-info.out"):$(rlog 'e.kind === "update"')" = 3:1
 unset CODE
 
+# 8. The same through domxfer itself, once claim_registry_commands hands out
+# auth_info (SPEC §8, 0.3.0: set_auth_info): the code request_transfer_out
+# issued reaches the registry in <domain:pw>, and only there.
+if [ "$(psql_value "SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+		WHERE n.nspname = 'domxfer' AND p.proname = 'claim_registry_commands' AND 'auth_info' = ANY (p.proargnames)")" -ge 1 ]; then
+	CODE=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -v pub="$(cat "$REG/pgp-public.asc")" 2>"$REG/set-key.err" <<-'SQL'
+		SET client_min_messages = warning;
+		SELECT domxfer.set_registry_client_public_key(:'pub');
+		INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+		VALUES ('reg-code.net', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', 'holder@example.net');
+		SELECT auth_code FROM domxfer.request_transfer_out('reg-code.net');
+	SQL
+	)
+	CODE=$(printf '%s\n' "$CODE" | tail -1)
+	export CODE
+	: >"$REG/registry.log"
+	start_client with-key EPP_PGP_PRIVATE_KEY="$REG/pgp-private.asc" EPP_PGP_PASSPHRASE=test-passphrase
+	wait_for 90 sql_is done "SELECT string_agg(state, ',') FROM domxfer.registry_commands WHERE domain_name = 'reg-code.net' AND op = 'set_auth_info'"
+	check "domxfer's set_auth_info: claimed with auth_info, decrypted, sent, recorded done" \
+		sql_is done:1000 "SELECT string_agg(state || ':' || result_code, ',') FROM domxfer.registry_commands WHERE domain_name = 'reg-code.net' AND op = 'set_auth_info'"
+	check "... the registry got the code request_transfer_out issued, in <domain:authInfo><domain:pw>" \
+		test "$(rlog 'e.kind === "update" && e.domain === "reg-code.net"' 'e.pwParent + ":" + (e.pw === process.env.CODE)')" = authInfo:true
+	stop_client with-key
+	check "... and the client never printed it" not_printed "$REG/with-key.out" "$REG/with-key.err"
+	unset CODE
+else
+	N=$((N + 1))
+	echo "ok $N # SKIP set_auth_info through domxfer: claim_registry_commands has no auth_info column in this build"
+fi
+
 exec {FAKE_REGISTRY[1]}>&-
 wait "$FAKE_REGISTRY_PID" 2>/dev/null
