@@ -448,12 +448,17 @@ async function sendQueuedCommands(epp, db, config, pgpKey) {
 		   FROM domxfer.claim_registry_commands(10, pg_catalog.make_interval(secs => $1))`,
 		[config.leaseSeconds]);
 	let sent = 0;
+	const heldBack = new Set();	// domains whose earlier command could not go out
 	for (const c of rows) {
 		let xml;
 		try {
+			// a domain's commands go out in the order they were queued
+			if (heldBack.has(c.domain_name))
+				throw new Error('an earlier command of this domain was not sent');
 			xml = await commandXml(c, pgpKey);
 		} catch (err) {
 			// left claimed: it comes back after its lease, maybe with a key then
+			heldBack.add(c.domain_name);
 			console.error(`registry-client: command ${c.command_id} (${c.op} ${c.domain_name}) not sent: ${err.message}`);
 			continue;
 		}
