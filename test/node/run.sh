@@ -117,47 +117,9 @@ check "--create-database refuses a database of that name it did not create (stat
 	sh -c "test $rc -eq 1 && grep -q 'database \"$OTHER\" exists and was not created by this example' '$WORK/create-other.txt'"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $OTHER" >/dev/null 2>&1
 
-# Registry mode (SPEC §8): examples/node/registry-client.js links domxfer
-# with a registry (the fake of test/node/fake-registry.js, which sends poll
-# messages made from a real one): the registry's transfer requests come in,
-# the holder approves one and cancels the other, the client sends approve
-# and reject, and the registry's outcomes come back.
-psql_value "INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('net', true);
-	INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
-	SELECT n, current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days',
-		   'holder@example.net' FROM unnest(ARRAY['reg-approve.net', 'reg-cancel.net']) AS n" >/dev/null
-rm -f "$WORK/registry.port" "$WORK/registry.log"
-coproc FAKE_REGISTRY { node "$HERE/fake-registry.js" "$WORK/registry.port" "$WORK/registry.log" \
-	"$(psql_value "SHOW domxfer.registrar_id")" reg-approve.net reg-cancel.net; }
-for _ in $(seq 100); do [ -s "$WORK/registry.port" ] && break; sleep 0.1; done
-REGISTRY_PORT=$(cat "$WORK/registry.port" 2>/dev/null)
-check "the fake registry listens" test -n "$REGISTRY_PORT"
-timeout 60 node "$EXAMPLE/registry-client.js" 127.0.0.1 "$REGISTRY_PORT" >"$WORK/registry1.txt" 2>&1
-check "registry-client applies the registry's two transfer requests" \
-	test "$(grep -c ': applied (pending reg-' "$WORK/registry1.txt")" -eq 2
-check "both transfers are pending, deadline = acDate, the registry decides" \
-	test "$(psql_value "SELECT string_agg(domain_name || ':' || state || ':' || registry_managed, ' ' ORDER BY domain_name)
-		FROM domxfer.transfers WHERE domain_name LIKE 'reg-%'")" = "reg-approve.net:pending:true reg-cancel.net:pending:true"
-psql_value "SELECT domxfer.approve_transfer_out(id) FROM domxfer.transfers WHERE domain_name = 'reg-approve.net';
-	SELECT domxfer.cancel_transfer_out(id, 'holder objects') FROM domxfer.transfers WHERE domain_name = 'reg-cancel.net'" >/dev/null
-timeout 60 node "$EXAMPLE/registry-client.js" 127.0.0.1 "$REGISTRY_PORT" >"$WORK/registry2.txt" 2>&1
-sed 's/^/# registry-client: /' "$WORK/registry1.txt" "$WORK/registry2.txt"
-check "the registry received approve and reject, with clTRID domxfer-<id> and no auth code" \
-	test "$(grep '^transfer ' "$WORK/registry.log" | sed -E 's/domxfer-[0-9]+/domxfer-N/' | sort | tr '\n' ' ')" = \
-	"transfer approve reg-approve.net domxfer-N authInfo=false transfer reject reg-cancel.net domxfer-N authInfo=false "
-check "domxfer recorded the registry's answers (1000 and its svTRID)" \
-	test "$(psql_value "SELECT string_agg(op || ':' || state || ':' || result_code || ':' || (sv_trid LIKE 'fake-%'), ' ' ORDER BY op)
-		FROM domxfer.registry_commands")" = "approve:done:1000:true reject:done:1000:true"
-check "the registry's outcomes ended the transfers: approved, rejected" \
-	test "$(psql_value "SELECT string_agg(t.domain_name || ':' || t.state || ':' || t.outcome_reason[1] || ':' || d.sponsoring_registrar, ' ' ORDER BY t.domain_name)
-		FROM domxfer.transfers t JOIN domxfer.domains d ON d.name = t.domain_name WHERE t.domain_name LIKE 'reg-%'")" = \
-	"reg-approve.net:completed:registry_client_approved:gaining-reg reg-cancel.net:rejected:registry_client_rejected:$(psql_value "SHOW domxfer.registrar_id")"
-check "four registry messages, all applied and acknowledged (the registry's queue is empty)" \
-	test "$(psql_value "SELECT string_agg(result || ':' || n, ' ') FROM (SELECT result, count(*) AS n FROM domxfer.registry_messages GROUP BY result) r"):$(grep -c '^poll ack' "$WORK/registry.log")" = "applied:4:4"
-check "no discrepancy between domxfer and the registry" \
-	test "$(psql_value "SELECT count(*) FROM domxfer.registry_discrepancies")" -eq 0
-exec {FAKE_REGISTRY[1]}>&-
-wait "$FAKE_REGISTRY_PID" 2>/dev/null
+# Registry mode (SPEC §8): the EPP client against a fake registry over TLS.
+. "$HERE/registry.sh"
+
 # The mailer (examples/node/mailer.js) against a local SMTP sink
 # (test/node/smtp-sink.js, npm smtp-server): killed with SIGKILL mid-batch
 # and restarted, it delivers every notice at least once, and a notice at
