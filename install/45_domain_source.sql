@@ -52,6 +52,51 @@ CREATE FUNCTION domxfer._source_guard()
 COMMENT ON FUNCTION domxfer._source_guard() IS
 	'Trigger that attach_domains puts on a table source: while a domain''s transfer is open, its sponsor (or the key it is read through) and its name do not change and its row is not deleted, for every role (55000); the lifecycle''s own write passes';
 
+CREATE FUNCTION domxfer._source_truncate_guard()
+	RETURNS trigger
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp AS
+$$
+DECLARE
+	v_open bigint;
+	v_first bigint;
+BEGIN
+	SELECT pg_catalog.count(*), pg_catalog.min(t.id) INTO v_open, v_first
+	  FROM domxfer.transfers t
+	 WHERE t.state OPERATOR(pg_catalog.=) ANY ('{awaiting_documents,auth_code_issued,pending}'::domxfer.transfer_state[]);
+	IF v_open OPERATOR(pg_catalog.>) 0 THEN
+		RAISE EXCEPTION 'cannot truncate %.% while its domains have open transfers', TG_TABLE_SCHEMA, TG_TABLE_NAME
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('%s transfer(s) are open, the first is transfer %s.', v_open, v_first),
+				  HINT = 'End them first (cancel_transfer_out, or let them be decided), or detach the table with domxfer.detach_domains() once none is open.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION domxfer._source_truncate_guard() IS
+	'Trigger that attach_domains puts on a table source (BEFORE TRUNCATE, each statement): refuses TRUNCATE while any transfer is open (55000), as the row guard refuses deleting a domain with an open transfer; SPEC §10';
+
+CREATE FUNCTION domxfer._source_drop_guards(source pg_catalog.regclass)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS
+$$
+DECLARE
+	v_name name;
+BEGIN
+	FOR v_name IN
+		SELECT t.tgname FROM pg_catalog.pg_trigger t
+		 WHERE t.tgrelid OPERATOR(pg_catalog.=) source
+		   AND t.tgname OPERATOR(pg_catalog.=) ANY ('{domxfer_source_guard,domxfer_source_truncate_guard}'::name[])
+	LOOP
+		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_name, source);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION domxfer._source_drop_guards(pg_catalog.regclass) IS
+	'Internal: drops the guard triggers attach_domains put on a source (domxfer_source_guard, domxfer_source_truncate_guard), those that exist';
+
 CREATE FUNCTION domxfer._drop_guard()
 	RETURNS event_trigger
 	AS 'MODULE_PATHNAME', 'domxfer_drop_guard'
@@ -613,11 +658,7 @@ BEGIN
 		EXECUTE pg_catalog.format('ALTER EXTENSION domxfer DROP FUNCTION %s', v_proc);
 		EXECUTE pg_catalog.format('DROP FUNCTION %s', v_proc);
 	END LOOP;
-	IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
-				WHERE t.tgrelid OPERATOR(pg_catalog.=) v_source
-				  AND t.tgname OPERATOR(pg_catalog.=) 'domxfer_source_guard') THEN
-		EXECUTE pg_catalog.format('DROP TRIGGER domxfer_source_guard ON %s', v_source);
-	END IF;
+	PERFORM domxfer._source_drop_guards(v_source);
 END
 $$;
 COMMENT ON FUNCTION domxfer._domain_source_drop_generated(text) IS
@@ -731,17 +772,17 @@ BEGIN
 	PERFORM domxfer._domain_row('attach-check.invalid');
 
 	IF r.guard_query IS NOT NULL THEN
-		IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
-					WHERE t.tgrelid OPERATOR(pg_catalog.=) source
-					  AND t.tgname OPERATOR(pg_catalog.=) 'domxfer_source_guard') THEN
-			EXECUTE pg_catalog.format('DROP TRIGGER domxfer_source_guard ON %s', source);
-		END IF;
+		PERFORM domxfer._source_drop_guards(source);
 		EXECUTE pg_catalog.format(
 			'CREATE TRIGGER domxfer_source_guard BEFORE UPDATE %s OR DELETE ON %s '
 			'FOR EACH ROW EXECUTE FUNCTION domxfer._source_guard()',
 			CASE WHEN r.guard_columns IS NULL THEN ''
 				 ELSE 'OF ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ')
 													  FROM pg_catalog.unnest(r.guard_columns) c) END,
+			source);
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER domxfer_source_truncate_guard BEFORE TRUNCATE ON %s '
+			'FOR EACH STATEMENT EXECUTE FUNCTION domxfer._source_truncate_guard()',
 			source);
 	END IF;
 END
@@ -807,7 +848,7 @@ COMMENT ON COLUMN domxfer.attached_domains.attached_by IS 'The role that attache
 COMMENT ON COLUMN domxfer.attached_domains.attached_at IS 'When it was attached (timestamptz)';
 COMMENT ON COLUMN domxfer.attached_domains.search_path IS 'The search_path the map was read with (text)';
 COMMENT ON COLUMN domxfer.attached_domains.writes_columns IS 'True (boolean) when a completed transfer is written to the source''s sponsor and last-transfer columns; false when the map''s on_transferred function records it';
-COMMENT ON COLUMN domxfer.attached_domains.guarded IS 'True (boolean) for a table source: its guard trigger refuses sponsor changes and deletes while a transfer is open';
+COMMENT ON COLUMN domxfer.attached_domains.guarded IS 'True (boolean) for a table source: its guard triggers refuse sponsor changes, renames, deletes and TRUNCATE while a transfer is open (55000)';
 
 -- 5. domxfer's own state, and the write of a completed transfer --------------
 

@@ -126,6 +126,10 @@ UPDATE registry.domain SET domain_name = 'alpha2.example' WHERE repo_id = 'D1-T'
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 DELETE FROM registry.domain WHERE repo_id = 'D1-T';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor a TRUNCATE of the table while any transfer is open (rows stay)
+TRUNCATE registry.domain;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS rows_kept FROM registry.domain;
 -- other columns change as the registrar's applications need
 UPDATE registry.domain SET balance = 0, dns_hosted = true WHERE repo_id = 'D1-T';
 -- the holder approves: the lifecycle writes the registrar's columns
@@ -236,7 +240,7 @@ SELECT source, writes_columns, guarded FROM domxfer.attached_domains;
 -- the rule functions of the table source are gone; the view's are there
 SELECT pg_catalog.count(*) AS table_functions FROM pg_proc p JOIN pg_class c ON c.reltype = p.proargtypes[0]
  WHERE c.oid = 'registry.domain'::regclass;
-SELECT (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'registry.domain'::regclass AND tgname = 'domxfer_source_guard') AS table_guard;
+SELECT (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'registry.domain'::regclass AND tgname LIKE 'domxfer\_source\_%') AS table_guards;
 SELECT v.fqdn, domxfer.transfer_out_blockers(v, '2025-12-07 12:00+00') FROM billing.registrar_domains v ORDER BY v.fqdn;
 SELECT transfer_id AS t5, auth_code AS code5 FROM domxfer.request_transfer_out('shop.example') \gset
 SELECT domxfer.receive_transfer_request('shop.example', :'code5', 'gainer-9') = :t5 AS received;
