@@ -85,15 +85,25 @@ AS $$
 DECLARE
 	v_schema name := domxfer._pgcrypto_schema();
 	v_cipher bytea;
+	v_explain text := pg_catalog.current_setting('auto_explain.log_min_duration', true);
 BEGIN
+	-- auto_explain (log_nested_statements; since PostgreSQL 16 with the
+	-- statement's parameters) would log this statement with the code: not
+	-- for it (the caller's transaction is explained again afterwards)
+	IF v_explain IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('auto_explain.log_min_duration', '-1', true);
+	END IF;
 	EXECUTE pg_catalog.format('SELECT %I.pgp_pub_encrypt_bytea(pg_catalog.convert_to($1, ''UTF8''), %I.dearmor($2))',
 							  v_schema, v_schema)
 	   INTO v_cipher USING code, public_key;
+	IF v_explain IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('auto_explain.log_min_duration', v_explain, true);
+	END IF;
 	RETURN v_cipher;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._encrypt_auth_info(text, text) IS 'Internal: pgcrypto''s pgp_pub_encrypt_bytea of an auth code (UTF-8) to an ASCII-armored OpenPGP public key: the binary OpenPGP message of registry_commands.auth_info (RFC 4880); 55000 if pgcrypto is not installed';
+COMMENT ON FUNCTION domxfer._encrypt_auth_info(text, text) IS 'Internal: pgcrypto''s pgp_pub_encrypt_bytea of an auth code (UTF-8) to an ASCII-armored OpenPGP public key: the binary OpenPGP message of registry_commands.auth_info (RFC 4880), with auto_explain off for that one statement (its parameters would show the code); 55000 if pgcrypto is not installed';
 
 CREATE FUNCTION domxfer.set_registry_client_public_key(key text)
 RETURNS void
