@@ -265,9 +265,16 @@ CREATE TRIGGER transfers_registry_auth_info_on_insert
 	AFTER INSERT ON domxfer.transfers
 	FOR EACH ROW WHEN (NEW.auth_code_hash IS NOT NULL)
 	EXECUTE FUNCTION domxfer._registry_auth_info_on_transfer();
+-- only the changes the function acts on: a new code; a code gone other
+-- than by use (pending) or completion; an end other than completion (the
+-- worker's batch of completions and receive_transfer_request skip it)
 CREATE TRIGGER transfers_registry_auth_info_on_update
 	AFTER UPDATE OF auth_code_hash, state ON domxfer.transfers
-	FOR EACH ROW WHEN (OLD.auth_code_hash IS DISTINCT FROM NEW.auth_code_hash OR OLD.state IS DISTINCT FROM NEW.state)
+	FOR EACH ROW WHEN ((NEW.auth_code_hash IS NOT NULL AND OLD.auth_code_hash IS DISTINCT FROM NEW.auth_code_hash)
+					   OR (OLD.auth_code_hash IS NOT NULL AND NEW.auth_code_hash IS NULL
+						   AND NEW.state OPERATOR(pg_catalog.<>) ALL (ARRAY['pending', 'completed']::domxfer.transfer_state[]))
+					   OR (OLD.state OPERATOR(pg_catalog.<) 'completed'::domxfer.transfer_state
+						   AND NEW.state OPERATOR(pg_catalog.>) 'completed'::domxfer.transfer_state))
 	EXECUTE FUNCTION domxfer._registry_auth_info_on_transfer();
 
 -- The ciphertext is wiped when the registry has the code (done) or the

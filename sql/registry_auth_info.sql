@@ -70,7 +70,7 @@ END $$;
 INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
 INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
 SELECT n || '.test', 'regress-us', now() - interval '400 days', now() + interval '300 days', 'holder@example.net'
-  FROM unnest(ARRAY['ai-nokey', 'ai-one', 'ai-cancel', 'ai-refused', 'ai-order', 'ai-done']) AS n;
+  FROM unnest(ARRAY['ai-nokey', 'ai-one', 'ai-cancel', 'ai-refused', 'ai-order', 'ai-done', 'ai-gone']) AS n;
 
 -- 1. the key: pgcrypto needed (55000), an armored public key that can encrypt (22023), domxfer_admin only
 DROP EXTENSION IF EXISTS pgcrypto;
@@ -235,12 +235,24 @@ SELECT count(*) AS set_discrepancies FROM domxfer.registry_discrepancies WHERE d
 
 -- 11. the registry's completion: no unset (RFC 9154 §4.4: the registry unsets it)
 SELECT transfer_id AS t5 FROM domxfer.request_transfer_out('ai-done.test') \gset
+SET ROLE domxfer_app;
+SELECT c.command_id AS set5 FROM domxfer.claim_registry_commands(100) c WHERE c.domain_name = 'ai-done.test' \gset
+SELECT domxfer.record_registry_response(:set5, 1000, 'SRV-AI-6');
+RESET ROLE;
 SELECT result FROM domxfer.apply_registry_message(pg_temp.poll('ai-3', 'ai-done.test', 'pending', now()));
 SELECT result FROM domxfer.apply_registry_message(pg_temp.poll('ai-4', 'ai-done.test', 'serverApproved',
 	(SELECT requested_at FROM domxfer.transfers WHERE id = :t5)));
 SELECT state FROM domxfer.transfers WHERE id = :t5;
--- the set_auth_info never sent is abandoned: superseded, its ciphertext wiped
 SELECT pg_temp.commands('ai-done.test');
+-- a set_auth_info never sent is abandoned at the registry's outcome:
+-- superseded, its ciphertext wiped; no unset either
+SELECT transfer_id AS t6 FROM domxfer.request_transfer_out('ai-gone.test') \gset
+SELECT result FROM domxfer.apply_registry_message(pg_temp.poll('ai-5', 'ai-gone.test', 'pending', now()));
+SELECT result FROM domxfer.apply_registry_message(pg_temp.poll('ai-6', 'ai-gone.test', 'serverApproved',
+	(SELECT requested_at FROM domxfer.transfers WHERE id = :t6)));
+SELECT state FROM domxfer.transfers WHERE id = :t6;
+SELECT pg_temp.commands('ai-gone.test');
+
 
 -- clean up: a superuser can bypass the append-only triggers in replica mode
 SET session_replication_role = replica;
