@@ -360,6 +360,7 @@ BEGIN
 		 WHERE n.sent_at IS NULL
 		   AND n.next_attempt_at OPERATOR(pg_catalog.<=) v_now
 		   AND (n.claimed_until IS NULL OR n.claimed_until OPERATOR(pg_catalog.<=) v_now)
+		   AND NOT domxfer._notice_held(n.kind, n.transfer_id, n.created_at)	-- SPEC §8 0.3.0: the code not yet at the registry
 		 ORDER BY n.next_attempt_at, n.id
 		 LIMIT claim_notices.max
 		   FOR UPDATE SKIP LOCKED

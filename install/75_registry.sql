@@ -118,12 +118,12 @@ CREATE TABLE domxfer.registry_commands (
 	domain_name text NOT NULL,
 	op text NOT NULL
 		CONSTRAINT registry_commands_op_valid
-		CHECK (op OPERATOR(pg_catalog.=) ANY (ARRAY['approve', 'reject'])),
+		CHECK (op OPERATOR(pg_catalog.=) ANY (ARRAY['approve', 'reject', 'set_auth_info', 'unset_auth_info'])),
 	reason_codes text[] NOT NULL
 		CONSTRAINT registry_commands_has_reason
 		CHECK (pg_catalog.cardinality(reason_codes) OPERATOR(pg_catalog.>) 0),
 	xml_namespace text NOT NULL DEFAULT 'urn:ietf:params:xml:ns:domain-1.0',
-	ac_date timestamptz NOT NULL,
+	ac_date timestamptz,
 	state text NOT NULL DEFAULT 'queued'
 		CONSTRAINT registry_commands_state_valid
 		CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed', 'done', 'failed', 'superseded'])),
@@ -142,22 +142,32 @@ CREATE TABLE domxfer.registry_commands (
 		CONSTRAINT registry_commands_superseded_from_valid
 		CHECK (superseded_from OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed'])),
 	epp_namespace text NOT NULL DEFAULT 'urn:ietf:params:xml:ns:epp-1.0',
-	CONSTRAINT registry_commands_one_per_op UNIQUE (transfer_id, op),
+	auth_info bytea,
+	-- at most one approve and one reject per transfer (0.3.0: as many
+	-- set_auth_info and unset_auth_info as codes issued and withdrawn)
+	CONSTRAINT registry_commands_one_per_op
+		EXCLUDE USING btree (transfer_id WITH OPERATOR(pg_catalog.=), op WITH OPERATOR(pg_catalog.=))
+		WHERE (op OPERATOR(pg_catalog.=) ANY (ARRAY['approve', 'reject'])),
+	CONSTRAINT registry_commands_answer_has_ac_date
+		CHECK (ac_date IS NOT NULL OR op OPERATOR(pg_catalog.=) ANY (ARRAY['set_auth_info', 'unset_auth_info'])),
+	CONSTRAINT registry_commands_auth_info_only_set
+		CHECK (auth_info IS NULL OR (op OPERATOR(pg_catalog.=) 'set_auth_info'
+									 AND state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed', 'failed']))),
 	CONSTRAINT registry_commands_claim_has_lease
 		CHECK ((state OPERATOR(pg_catalog.=) 'claimed') OPERATOR(pg_catalog.<=) (lease_until IS NOT NULL)),
 	CONSTRAINT registry_commands_superseded_from_only_superseded
 		CHECK (superseded_from IS NULL OR state OPERATOR(pg_catalog.=) 'superseded')
 );
 
-COMMENT ON TABLE domxfer.registry_commands IS 'SPEC §8: domxfer''s answers to the registry (EPP <transfer op="approve"|"reject">, RFC 5731 §3.2.4), for the EPP client: claim_registry_commands, registry_command_xml, record_registry_response; never holds an auth code';
+COMMENT ON TABLE domxfer.registry_commands IS 'SPEC §8: domxfer''s commands to the registry (EPP <transfer op="approve"|"reject">, RFC 5731 §3.2.4; 0.3.0: <update> setting or unsetting the auth code, RFC 9154 §4), for the EPP client: claim_registry_commands, registry_command_xml, record_registry_response; never holds a plain auth code (set_auth_info: only its ciphertext, auth_info)';
 COMMENT ON COLUMN domxfer.registry_commands.id IS 'bigint; the command; its EPP clTRID is domxfer-<id>';
 COMMENT ON COLUMN domxfer.registry_commands.transfer_id IS 'bigint; the registry-managed transfer it answers';
 COMMENT ON COLUMN domxfer.registry_commands.domain_name IS 'text; the domain (canonical A-label)';
-COMMENT ON COLUMN domxfer.registry_commands.op IS 'text; approve (the holder''s approve_transfer_out) or reject (the holder''s cancel_transfer_out, or blocking rules failing as of acDate)';
-COMMENT ON COLUMN domxfer.registry_commands.reason_codes IS 'text[]; why: {holder_approved}, {holder_cancelled} or the failing blocking reason codes (SPEC §1)';
+COMMENT ON COLUMN domxfer.registry_commands.op IS 'text; approve (the holder''s approve_transfer_out) or reject (the holder''s cancel_transfer_out, or blocking rules failing as of acDate); 0.3.0 (RFC 9154 §4): set_auth_info (a code issued or reissued: <domain:update><domain:chg><domain:authInfo><domain:pw>) or unset_auth_info (the code expired or was revoked, or the transfer ended other than by the registry''s completion: <domain:null/>)';
+COMMENT ON COLUMN domxfer.registry_commands.reason_codes IS 'text[]; why: {holder_approved}, {holder_cancelled} or the failing blocking reason codes (SPEC §1); set_auth_info: {auth_code_issued} or {auth_code_reissued}; unset_auth_info: the transfer''s outcome_reason, or {auth_code_revoked}';
 COMMENT ON COLUMN domxfer.registry_commands.xml_namespace IS 'text; the domain namespace the command is written in: the TLD''s tld_policy.registry_domain_namespace (0.3.0), else the one the registry''s latest notice for the transfer used, else urn:ietf:params:xml:ns:domain-1.0';
-COMMENT ON COLUMN domxfer.registry_commands.ac_date IS 'timestamptz; the transfer''s acDate when the command was queued: an answer after it is too late';
-COMMENT ON COLUMN domxfer.registry_commands.state IS 'text; queued, claimed (by an EPP client, until lease_until), done (1000/1001), failed (another 2xxx: an operator decides), superseded (the registry''s outcome arrived first, or a reject replaced an unsent approve)';
+COMMENT ON COLUMN domxfer.registry_commands.ac_date IS 'timestamptz; the transfer''s acDate when the command was queued: an answer after it is too late; NULL for set_auth_info and unset_auth_info (no acDate concerns them)';
+COMMENT ON COLUMN domxfer.registry_commands.state IS 'text; queued, claimed (by an EPP client, until lease_until), done (1000/1001), failed (another 2xxx: an operator decides), superseded (the registry''s outcome arrived first, a reject replaced an unsent approve, or 0.3.0 a newer set_auth_info or unset_auth_info of the domain replaced an unsent set_auth_info). A domain''s commands are handed out in the order they were queued: none while an earlier one of the domain is queued or claimed';
 COMMENT ON COLUMN domxfer.registry_commands.created_at IS 'timestamptz; when it was queued';
 COMMENT ON COLUMN domxfer.registry_commands.claimed_at IS 'timestamptz; when an EPP client last claimed it';
 COMMENT ON COLUMN domxfer.registry_commands.lease_until IS 'timestamptz; a claimed command not answered by then is handed out again';
@@ -167,6 +177,7 @@ COMMENT ON COLUMN domxfer.registry_commands.sv_trid IS 'text; RFC 5730 <svTRID> 
 COMMENT ON COLUMN domxfer.registry_commands.answered_at IS 'timestamptz; when record_registry_response recorded the answer';
 COMMENT ON COLUMN domxfer.registry_commands.error IS 'text; the last 2xxx answer, in words';
 COMMENT ON COLUMN domxfer.registry_commands.epp_namespace IS 'text; SPEC §8 (0.3.0): the EPP namespace of the command''s root <epp>: the TLD''s tld_policy.registry_epp_namespace, else the one of the registry''s latest message for the transfer, else urn:ietf:params:xml:ns:epp-1.0';
+COMMENT ON COLUMN domxfer.registry_commands.auth_info IS 'bytea; SPEC §8 (0.3.0, RFC 9154 §4): set_auth_info only: the auth code encrypted with pgcrypto''s pgp_pub_encrypt_bytea to the EPP client''s OpenPGP key (set_registry_client_public_key), a binary OpenPGP message the database cannot decrypt; claim_registry_commands hands it out beside the XML, whose <domain:pw> holds the placeholder @domxfer.auth_info@. Wiped (NULL) when the registry accepts (1000/1001) and when the command is superseded or its failure is overtaken by a newer set_auth_info or unset_auth_info of the domain; NULL otherwise';
 COMMENT ON COLUMN domxfer.registry_commands.superseded_from IS 'text; SPEC §8 (0.3.0): queued or claimed, the state the command was in when the registry''s outcome (or a notice for a newer request) superseded it: a reject still unsent when the domain left is a discrepancy (left_while_reject_unsent); NULL otherwise';
 
 CREATE INDEX registry_commands_to_send ON domxfer.registry_commands (id)
@@ -778,7 +789,7 @@ $$;
 COMMENT ON FUNCTION domxfer.apply_registry_message(text) IS 'SPEC §8: stores one EPP message of a registry (poll message or transfer response, RFC 5730/5731) in registry_messages and applies it: result applied, duplicate (same msgQ id and content again: nothing changes), not_ours, ignored (not a domain transfer notice) or invalid (stored with its SQLSTATE: 2200M, 2200N or 22023, also for a pending notice whose reID is this registrar; 55000 for a domain whose TLD has registry_transfers = false; no error is raised, so the EPP client can ack it). Raises only for NULL (22004) and over 1 MB (54000). No DTD or external entity is ever read';
 
 CREATE FUNCTION domxfer.claim_registry_commands(max integer DEFAULT 10, lease interval DEFAULT '5 minutes')
-RETURNS TABLE (command_id bigint, transfer_id bigint, domain_name text, op text, xml text)
+RETURNS TABLE (command_id bigint, transfer_id bigint, domain_name text, op text, xml text, auth_info bytea)
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -798,8 +809,14 @@ BEGIN
 	RETURN QUERY
 	WITH claimable AS (
 		SELECT c.id FROM domxfer.registry_commands c
-		 WHERE c.state OPERATOR(pg_catalog.=) 'queued'
-			OR (c.state OPERATOR(pg_catalog.=) 'claimed' AND c.lease_until OPERATOR(pg_catalog.<=) v_now)
+		 WHERE (c.state OPERATOR(pg_catalog.=) 'queued'
+				OR (c.state OPERATOR(pg_catalog.=) 'claimed' AND c.lease_until OPERATOR(pg_catalog.<=) v_now))
+		   -- SPEC §8 (0.3.0): a domain's commands go out in the order they
+		   -- were queued: none while an earlier one is queued or claimed
+		   AND NOT EXISTS (SELECT FROM domxfer.registry_commands e
+							WHERE e.domain_name OPERATOR(pg_catalog.=) c.domain_name
+							  AND e.id OPERATOR(pg_catalog.<) c.id
+							  AND e.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']))
 		 ORDER BY c.id
 		 LIMIT max
 		   FOR UPDATE SKIP LOCKED
@@ -811,13 +828,13 @@ BEGIN
 		 WHERE c.id OPERATOR(pg_catalog.=) claimable.id
 		RETURNING c.*
 	)
-	SELECT c.id, c.transfer_id, c.domain_name, c.op, domxfer._registry_command_xml(c)
+	SELECT c.id, c.transfer_id, c.domain_name, c.op, domxfer._registry_command_xml(c), c.auth_info
 	  FROM claimed c
 	 ORDER BY c.id;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.claim_registry_commands(integer, interval) IS 'SPEC §8: hands up to max (1 to 1000) queued commands, and claimed ones whose lease ran out, to the EPP client (FOR UPDATE SKIP LOCKED), each with its RFC 5731 <transfer> command XML; they come back after lease (1 s to 1 day) unless record_registry_response closes them. 22004 for NULL, 22023 out of range';
+COMMENT ON FUNCTION domxfer.claim_registry_commands(integer, interval) IS 'SPEC §8: hands up to max (1 to 1000) queued commands, and claimed ones whose lease ran out, to the EPP client (FOR UPDATE SKIP LOCKED), each with its RFC 5731 command XML (<transfer>, or 0.3.0 <update> for set_auth_info/unset_auth_info) and auth_info (bytea: for set_auth_info the code encrypted to the EPP client''s OpenPGP key, which the client decrypts and puts, XML-escaped, in place of the placeholder @domxfer.auth_info@ in <domain:pw>; NULL otherwise); a domain''s commands in the order they were queued (none while an earlier one of the domain is queued or claimed, 0.3.0); they come back after lease (1 s to 1 day) unless record_registry_response closes them. 22004 for NULL, 22023 out of range';
 
 CREATE FUNCTION domxfer._registry_command_xml(c domxfer.registry_commands)
 RETURNS text
@@ -826,18 +843,33 @@ RETURN pg_catalog.format(
 '<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <epp xmlns="%5$s">
   <command>
-    <transfer op="%1$s">
+%1$s    <clTRID>domxfer-%4$s</clTRID>
+  </command>
+</epp>
+', CASE WHEN c.op OPERATOR(pg_catalog.=) ANY (ARRAY['approve', 'reject']) THEN pg_catalog.format(
+'    <transfer op="%1$s">
       <domain:transfer xmlns:domain="%2$s">
         <domain:name>%3$s</domain:name>
       </domain:transfer>
     </transfer>
-    <clTRID>domxfer-%4$s</clTRID>
-  </command>
-</epp>
-', c.op, domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name), c.id,
-   domxfer._xml_escape(c.epp_namespace));
+', c.op, domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name))
+   -- RFC 5731 §3.2.5 <update>, RFC 9154 §4.1 (set) and §4.3 (unset)
+   ELSE pg_catalog.format(
+'    <update>
+      <domain:update xmlns:domain="%1$s">
+        <domain:name>%2$s</domain:name>
+        <domain:chg>
+          <domain:authInfo>
+            %3$s
+          </domain:authInfo>
+        </domain:chg>
+      </domain:update>
+    </update>
+', domxfer._xml_escape(c.xml_namespace), domxfer._xml_escape(c.domain_name),
+   CASE c.op WHEN 'set_auth_info' THEN '<domain:pw>@domxfer.auth_info@</domain:pw>' ELSE '<domain:null/>' END) END,
+   NULL, NULL, c.id, domxfer._xml_escape(c.epp_namespace));
 
-COMMENT ON FUNCTION domxfer._registry_command_xml(domxfer.registry_commands) IS 'Internal: the RFC 5731 §3.2.4 <transfer op="approve"|"reject"> command of a registry command in its EPP and domain namespaces (0.3.0), clTRID domxfer-<id>; no authInfo';
+COMMENT ON FUNCTION domxfer._registry_command_xml(domxfer.registry_commands) IS 'Internal: the RFC 5731 §3.2.4 <transfer op="approve"|"reject"> command of a registry command in its EPP and domain namespaces (0.3.0), clTRID domxfer-<id>; 0.3.0: set_auth_info and unset_auth_info as RFC 5731 §3.2.5 <update> with <domain:chg><domain:authInfo> holding <domain:pw>@domxfer.auth_info@</domain:pw> (the placeholder the EPP client replaces with the decrypted code, RFC 9154 §4.1) or <domain:null/> (§4.3); never a code';
 
 CREATE FUNCTION domxfer.registry_command_xml(id bigint)
 RETURNS text
@@ -859,7 +891,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.registry_command_xml(bigint) IS 'SPEC §8: text, the RFC 5731 EPP command (transfer approve or reject, clTRID domxfer-<id>, never an auth code) of a registry command; 22004 for NULL, P0002 if unknown';
+COMMENT ON FUNCTION domxfer.registry_command_xml(bigint) IS 'SPEC §8: text, the RFC 5731 EPP command (transfer approve or reject; 0.3.0 update setting the code, with the placeholder @domxfer.auth_info@ in <domain:pw>, or unsetting it with <domain:null/>; clTRID domxfer-<id>, never an auth code) of a registry command; 22004 for NULL, P0002 if unknown';
 
 CREATE FUNCTION domxfer.record_registry_response(id bigint, result_code integer, sv_trid text)
 RETURNS text
@@ -957,6 +989,7 @@ SELECT 'outcome_differs'::text AS kind,
 			-- a reject still unsent when the domain left: left_while_reject_unsent
 			AND NOT (c.op OPERATOR(pg_catalog.=) 'reject' AND c.superseded_from IS NOT NULL
 					 AND t.state OPERATOR(pg_catalog.=) 'completed')))
+   AND c.op OPERATOR(pg_catalog.=) ANY (ARRAY['approve', 'reject'])
    AND (c.op OPERATOR(pg_catalog.=) 'approve') OPERATOR(pg_catalog.<>) (t.state OPERATOR(pg_catalog.=) 'completed')
 UNION ALL
 SELECT 'left_while_reject_unsent', t.id, t.domain_name, c.id,
@@ -996,6 +1029,18 @@ SELECT 'command_unanswered_past_ac_date', c.transfer_id, c.domain_name, c.id, NU
    -- no discrepancy, and one that did not is outcome_differs
    AND t.state OPERATOR(pg_catalog.<) 'completed'
 UNION ALL
+-- SPEC §8 (0.3.0): the registry refused the code (2xxx) and no later
+-- set_auth_info or unset_auth_info of the domain was queued since
+SELECT 'auth_info_not_set', c.transfer_id, c.domain_name, c.id, NULL, c.op, NULL, NULL, c.answered_at,
+	   pg_catalog.format('set_auth_info command %s failed (%s): the registry does not hold the code issued at %s, and the holder''s auth_code_issued notice is held',
+						 c.id, c.error, pg_catalog.to_char(pg_catalog.timezone('UTC', c.created_at), 'YYYY-MM-DD HH24:MI:SS "UTC"')),
+	   c.id
+  FROM domxfer.registry_commands c
+ WHERE c.op OPERATOR(pg_catalog.=) 'set_auth_info' AND c.state OPERATOR(pg_catalog.=) 'failed'
+   AND NOT EXISTS (SELECT FROM domxfer.registry_commands l
+					WHERE l.domain_name OPERATOR(pg_catalog.=) c.domain_name AND l.id OPERATOR(pg_catalog.>) c.id
+					  AND l.op OPERATOR(pg_catalog.=) ANY (ARRAY['set_auth_info', 'unset_auth_info']))
+UNION ALL
 SELECT 'invalid_message', m.transfer_id, m.domain_name, NULL, m.id, NULL, m.tr_status, m.ac_date, m.received_at,
 	   pg_catalog.format('SQLSTATE %s: %s', m.sqlstate, m.error),
 	   m.id
@@ -1006,18 +1051,18 @@ SELECT 'invalid_message', m.transfer_id, m.domain_name, NULL, m.id, NULL, m.tr_s
 					WHERE a.kind OPERATOR(pg_catalog.=) d.kind
 					  AND a.discrepancy_id OPERATOR(pg_catalog.=) d.discrepancy_id);
 
-COMMENT ON VIEW domxfer.registry_discrepancies IS 'SPEC §8: where domxfer and the registry disagree or a message could not be used, one row each: outcome_differs, left_while_reject_unsent, no_outcome_past_ac_date, command_unanswered_past_ac_date, invalid_message; without those an operator closed with acknowledge_registry_discrepancy (kept in registry_discrepancy_acks)';
-COMMENT ON COLUMN domxfer.registry_discrepancies.kind IS 'text; outcome_differs (the registry''s outcome is not what a sent command asked for), left_while_reject_unsent (SPEC §8 0.3.0: the domain left while domxfer''s reject was still queued or claimed), no_outcome_past_ac_date (registry-managed transfer still pending after acDate), command_unanswered_past_ac_date (a command queued, claimed or failed after acDate while its transfer is open), invalid_message (a stored message answered invalid)';
+COMMENT ON VIEW domxfer.registry_discrepancies IS 'SPEC §8: where domxfer and the registry disagree or a message could not be used, one row each: outcome_differs, left_while_reject_unsent, no_outcome_past_ac_date, command_unanswered_past_ac_date, invalid_message, auth_info_not_set (0.3.0); without those an operator closed with acknowledge_registry_discrepancy (kept in registry_discrepancy_acks)';
+COMMENT ON COLUMN domxfer.registry_discrepancies.kind IS 'text; outcome_differs (the registry''s outcome is not what a sent command asked for), left_while_reject_unsent (SPEC §8 0.3.0: the domain left while domxfer''s reject was still queued or claimed), no_outcome_past_ac_date (registry-managed transfer still pending after acDate), command_unanswered_past_ac_date (a command queued, claimed or failed after acDate while its transfer is open), invalid_message (a stored message answered invalid), auth_info_not_set (0.3.0, RFC 9154 §4.1: the registry answered a set_auth_info command with a 2xxx failure and no later set_auth_info or unset_auth_info of the domain was queued: the code is not at the registry and the holder''s notice is held)';
 COMMENT ON COLUMN domxfer.registry_discrepancies.transfer_id IS 'bigint; the transfer concerned, if any';
 COMMENT ON COLUMN domxfer.registry_discrepancies.domain_name IS 'text; the domain (canonical A-label), if known';
 COMMENT ON COLUMN domxfer.registry_discrepancies.command_id IS 'bigint; the registry command concerned (registry_commands.id), if any';
 COMMENT ON COLUMN domxfer.registry_discrepancies.message_id IS 'bigint; the registry message concerned (registry_messages.id): the invalid one, or the last one of the transfer';
-COMMENT ON COLUMN domxfer.registry_discrepancies.asked IS 'text; what domxfer asked the registry: approve or reject';
+COMMENT ON COLUMN domxfer.registry_discrepancies.asked IS 'text; what domxfer asked the registry: approve, reject or (0.3.0) set_auth_info';
 COMMENT ON COLUMN domxfer.registry_discrepancies.registry_outcome IS 'text; the transfer''s state after the registry''s outcome (completed, rejected, cancelled), or the trStatus of an invalid message';
 COMMENT ON COLUMN domxfer.registry_discrepancies.ac_date IS 'timestamptz; the acDate concerned (RFC 5731): the transfer''s deadline or the command''s';
 COMMENT ON COLUMN domxfer.registry_discrepancies.since IS 'timestamptz; since when the discrepancy exists: the outcome''s decided_at, the acDate, or when the message arrived';
 COMMENT ON COLUMN domxfer.registry_discrepancies.detail IS 'text; the discrepancy in words (English), with reason codes and UTC instants';
-COMMENT ON COLUMN domxfer.registry_discrepancies.discrepancy_id IS 'bigint; with kind, what acknowledge_registry_discrepancy(kind, id, note) takes: the command (outcome_differs, left_while_reject_unsent, command_unanswered_past_ac_date), the transfer (no_outcome_past_ac_date) or the message (invalid_message)';
+COMMENT ON COLUMN domxfer.registry_discrepancies.discrepancy_id IS 'bigint; with kind, what acknowledge_registry_discrepancy(kind, id, note) takes: the command (outcome_differs, left_while_reject_unsent, command_unanswered_past_ac_date, auth_info_not_set), the transfer (no_outcome_past_ac_date) or the message (invalid_message)';
 
 CREATE FUNCTION domxfer.acknowledge_registry_discrepancy(kind text, id bigint, note text)
 RETURNS timestamptz
@@ -1027,7 +1072,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_kinds text[] := ARRAY['outcome_differs', 'left_while_reject_unsent', 'no_outcome_past_ac_date',
-							'command_unanswered_past_ac_date', 'invalid_message'];
+							'command_unanswered_past_ac_date', 'invalid_message', 'auth_info_not_set'];
 	a domxfer.registry_discrepancy_acks;
 	v_detail text;
 BEGIN
@@ -1102,7 +1147,12 @@ GRANT EXECUTE ON FUNCTION
 	domxfer.registry_command_xml(bigint),
 	domxfer.record_registry_response(bigint, integer, text)
 	TO domxfer_app;
-GRANT SELECT ON domxfer.registry_commands, domxfer.registry_discrepancies TO domxfer_reader;
+-- every column of the commands but the encrypted code (0.3.0: auth_info)
+GRANT SELECT (id, transfer_id, domain_name, op, reason_codes, xml_namespace, ac_date, state, created_at,
+			  claimed_at, lease_until, attempts, result_code, sv_trid, answered_at, error, superseded_from,
+			  epp_namespace)
+	ON domxfer.registry_commands TO domxfer_reader;
+GRANT SELECT ON domxfer.registry_discrepancies TO domxfer_reader;
 -- every column but the content hash (no hash is readable by the reader,
 -- even one of a message that holds no secret)
 GRANT SELECT (id, received_at, message, authinfo_removed, msgq_id, epp_result_code, xml_namespace,

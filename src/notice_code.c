@@ -13,6 +13,9 @@
  * domxfer._auth_code_new() leaves a copy here. domxfer._take_issued_auth_code()
  * returns it once and wipes it; the end of the transaction or of the
  * subtransaction that made it wipes it too. It is never written anywhere.
+ * For a registry-managed TLD the trigger that queues the set_auth_info
+ * command (install/77_registry_auth_info.sql) reads it first with
+ * domxfer._peek_issued_auth_code(), which leaves it for the notice writer.
  */
 #include "postgres.h"
 
@@ -85,4 +88,14 @@ domxfer_take_issued_auth_code(PG_FUNCTION_ARGS)
 	result = cstring_to_text_with_len(stash, stash_len);
 	stash_wipe();
 	PG_RETURN_TEXT_P(result);
+}
+
+PG_FUNCTION_INFO_V1(domxfer_peek_issued_auth_code);
+/* domxfer._peek_issued_auth_code() → text: the code issued last, not wiped, so the registry's set_auth_info can encrypt it before the notice writer takes it. */
+Datum
+domxfer_peek_issued_auth_code(PG_FUNCTION_ARGS)
+{
+	if (stash_len == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(stash, stash_len));
 }

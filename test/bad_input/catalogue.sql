@@ -735,7 +735,22 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._notice_ciphertext(bytea,bytea,text)', $c$SELECT domxfer._notice_ciphertext('\x00', '\x00', repeat('k', 1048576))$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._owe_notices()', $c$SELECT domxfer._owe_notices()$c$, NULL, '0A000', 'a trigger function, called directly'),
 ('domxfer._find_notice(bigint)', $c$SELECT domxfer._find_notice(NULL)$c$, NULL, '22004', 'NULL id'),
-('domxfer._tld_policy_adopt_notice_numbers()', $c$SELECT domxfer._tld_policy_adopt_notice_numbers()$c$, NULL, '0A000', 'a trigger function, called directly');
+('domxfer._tld_policy_adopt_notice_numbers()', $c$SELECT domxfer._tld_policy_adopt_notice_numbers()$c$, NULL, '0A000', 'a trigger function, called directly'),
+-- the code at the registry (SPEC §8 0.3.0)
+('domxfer.set_registry_client_public_key(text)', $c$SELECT domxfer.set_registry_client_public_key(NULL)$c$, 'domxfer_app', '42501', 'only domxfer_admin sets the EPP client''s key'),
+('domxfer.set_registry_client_public_key(text)', $c$SELECT domxfer.set_registry_client_public_key(NULL)$c$, 'domxfer_reader', '42501', 'only domxfer_admin sets the EPP client''s key'),
+('domxfer.set_registry_client_public_key(text)', $c$SELECT domxfer.set_registry_client_public_key(repeat('-', 1048576))$c$, 'domxfer_admin', '55000', '1 MB of junk, pgcrypto not installed'),
+('domxfer._peek_issued_auth_code()', $c$SELECT domxfer._peek_issued_auth_code()$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._peek_issued_auth_code()', $c$SELECT domxfer._peek_issued_auth_code()$c$, NULL, '00000', 'no code issued in this transaction: NULL'),
+('domxfer._pgcrypto_schema()', $c$SELECT domxfer._pgcrypto_schema()$c$, NULL, '55000', 'pgcrypto not installed'),
+('domxfer._pgcrypto_schema()', $c$SELECT domxfer._pgcrypto_schema()$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._encrypt_auth_info(text,text)', $c$SELECT domxfer._encrypt_auth_info('code', 'key')$c$, 'domxfer_admin', '42501', 'internal'),
+('domxfer._encrypt_auth_info(text,text)', $c$SELECT domxfer._encrypt_auth_info('code', 'key')$c$, NULL, '55000', 'pgcrypto not installed'),
+('domxfer._queue_auth_info_command(domxfer.transfers,text,text[],bytea)', $c$SELECT domxfer._queue_auth_info_command(NULL, 'set_auth_info', '{x}', '\x00')$c$, 'domxfer_app', '42501', 'internal'),
+('domxfer._registry_auth_info_on_transfer()', $c$SELECT domxfer._registry_auth_info_on_transfer()$c$, NULL, '0A000', 'a trigger function, called directly'),
+('domxfer._registry_command_wipe_auth_info()', $c$SELECT domxfer._registry_command_wipe_auth_info()$c$, NULL, '0A000', 'a trigger function, called directly'),
+('domxfer._notice_held(domxfer.notice_kind,bigint,timestamp with time zone)', $c$SELECT domxfer._notice_held(NULL, NULL, NULL)$c$, NULL, '00000', 'nothing given: not held'),
+('domxfer._notice_held(domxfer.notice_kind,bigint,timestamp with time zone)', $c$SELECT domxfer._notice_held('auth_code_issued', 1, now())$c$, 'domxfer_reader', '42501', 'internal');
 INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.notices', $c$UPDATE domxfer.notices SET sent_at = now()$c$, 'domxfer_app', '42501', 'the mailer marks notices only through mark_notice_sent'),
 ('domxfer.notices', $c$SELECT code_ciphertext FROM domxfer.notices$c$, 'domxfer_reader', '42501', 'the reader never sees the encrypted code'),

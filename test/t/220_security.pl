@@ -478,6 +478,7 @@ SELECT count(*) FROM domxfer.process_due_transfers_dry_run('2100-01-01 00:00+00'
 SELECT domxfer.process_due_transfers('2100-01-01 00:00+00');
 SELECT domxfer.restore_shipped_policy();
 SELECT domxfer.set_notice_public_key(NULL);
+SELECT domxfer.set_registry_client_public_key(NULL);
 UPDATE domxfer.tld_policy SET early_approval = false WHERE tld OPERATOR(pg_catalog.=) 'hk';
 UPDATE domxfer.tld_policy SET early_approval = true WHERE tld OPERATOR(pg_catalog.=) 'hk';
 INSERT INTO domxfer.tld_policy (tld, shipped, min_days_after_registration) VALUES ('hk', true, 60);
@@ -564,11 +565,26 @@ for my $query (
 	'SELECT row_to_json(t) FROM domxfer.transfers t',
 	'SELECT count(*) FROM domxfer.transfers WHERE auth_code_hash IS NOT NULL',
 	'COPY domxfer.transfers TO STDOUT',
-	'SELECT domxfer._settle_transfer(1, now())')
+	'SELECT domxfer._settle_transfer(1, now())',
+	'SELECT domxfer.set_registry_client_public_key(NULL)',
+	'SELECT * FROM domxfer.registry_client_key',
+	'SELECT auth_info FROM domxfer.registry_commands',
+	'SELECT c FROM domxfer.registry_commands c')
 {
 	($ret, $out, $err) = try_psql('hostile', "SET ROLE domxfer_reader; $query");
 	like($err, qr/permission denied/, "domxfer_reader: $query is refused");
 }
+is( clean_psql('hostile', q{
+SELECT string_agg(r.rolname, ',' ORDER BY r.rolname) FROM pg_roles r
+ WHERE r.rolname IN ('domxfer_admin', 'domxfer_app', 'domxfer_reader')
+   AND has_function_privilege(r.oid, 'domxfer.set_registry_client_public_key(text)', 'EXECUTE')}),
+	'domxfer_admin', 'of the three roles only domxfer_admin may set the EPP client\'s key (SPEC §8 0.3.0)');
+is( clean_psql('hostile', q{
+SELECT string_agg(r.rolname, ',' ORDER BY r.rolname) FROM pg_roles r
+ WHERE r.rolname IN ('domxfer_admin', 'domxfer_app', 'domxfer_reader')
+   AND (has_table_privilege(r.oid, 'domxfer.registry_client_key', 'SELECT')
+		OR has_column_privilege(r.oid, 'domxfer.registry_commands', 'auth_info', 'SELECT'))}),
+	'domxfer_admin', 'of the three roles only domxfer_admin reads the key or the encrypted codes');
 is( clean_psql('hostile', q{
 SET ROLE domxfer_reader;
 SELECT count(*) > 0 FROM domxfer.transfers t WHERE t.state = 'completed'}),
@@ -597,7 +613,11 @@ my %app_refused = (
 	'SELECT domxfer._check_auth_code_in_side_transaction(1, \'\\x00\', \'x\', now())' => 'call the side-transaction code check',
 	'SELECT domxfer._check_auth_code(1, \'\\x00\', \'x\', now())' => 'call the code check itself',
 	'SELECT domxfer._written_by_this_transaction(\'1\'::xid)' => 'call the xmin test',
-	'SELECT domxfer.process_due_transfers(\'2100-01-01\')' => 'decide as of a future instant');
+	'SELECT domxfer.process_due_transfers(\'2100-01-01\')' => 'decide as of a future instant',
+	'SELECT domxfer.set_registry_client_public_key(NULL)' => 'set or remove the EPP client\'s key (SPEC §8 0.3.0)',
+	'SELECT * FROM domxfer.registry_client_key' => 'read the EPP client\'s key',
+	'SELECT domxfer._peek_issued_auth_code()' => 'read the code issued last',
+	'SELECT domxfer._encrypt_auth_info(\'x\', \'y\')' => 'call the encryption of the code');
 for my $query (sort keys %app_refused)
 {
 	($ret, $out, $err) = try_psql('hostile', "SET ROLE domxfer_app; $query");

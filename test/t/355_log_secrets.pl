@@ -12,6 +12,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::RealBin/../lib";
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -171,6 +172,61 @@ like(slurp_file($node->logfile, $from), qr/STATEMENT:  SELECT domxfer\.apply_reg
 	'control: without the function setting the pw is logged');
 $node->safe_psql($db,
 	'ALTER FUNCTION domxfer.apply_registry_message(text) SET log_min_error_statement = panic');
+
+# (6) the code at the registry (SPEC §8 0.3.0): issuing a code for a
+# registry-managed TLD encrypts it for the EPP client inside the call (a
+# nested statement with the code as a parameter, which auto_explain
+# explains here); neither that nor a call that fails after the code was
+# made (the key unusable; no key) puts a code in the log
+my $gpghome = PostgreSQL::Test::Utils::tempdir . '/gnupg';
+mkdir $gpghome, 0700 or die "$gpghome: $!";
+open(my $params, '>', "$gpghome/params") or die "params: $!";
+print $params "%no-protection\nKey-Type: RSA\nKey-Length: 2048\nSubkey-Type: RSA\nSubkey-Length: 2048\nName-Real: domxfer EPP client\nName-Email: epp\@example.net\nExpire-Date: 0\n%commit\n";
+close $params;
+my ($gout, $gerr, $public_key);
+IPC::Run::run([ 'gpg', '--homedir', $gpghome, '--batch', '--quiet', '--gen-key', "$gpghome/params" ], '>', \$gout, '2>', \$gerr)
+  or die "gpg --gen-key: $gerr";
+IPC::Run::run([ 'gpg', '--homedir', $gpghome, '--batch', '--armor', '--export', 'epp@example.net' ], '>', \$public_key, '2>', \$gerr)
+  or die "gpg --export: $gerr";
+$node->safe_psql($db, qq{
+CREATE EXTENSION pgcrypto;
+INSERT INTO domxfer.tld_policy (tld, registry_transfers) VALUES ('test', true);
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+SELECT 'secreg' || i || '.test', 'tap-registrar', now() - interval '400 days', now() + interval '400 days', 'holder\@example.org'
+  FROM generate_series(1, 3) AS i;
+SELECT domxfer.set_registry_client_public_key(\$k\$$public_key\$k\$);
+});
+$from = -s $node->logfile;
+# as the superuser: auto_explain explains its nested statements
+my $reg_code = $node->safe_psql($db, "SELECT auth_code FROM domxfer.request_transfer_out('secreg1.test')");
+like($reg_code, qr/^[A-Za-z0-9]{22}$/, 'a code issued for a registry-managed TLD');
+my $reg_code2 = $node->safe_psql($db,
+	"SELECT domxfer.reissue_auth_code(open_transfer_id) FROM domxfer.domains WHERE name = 'secreg1.test'");
+like($reg_code2, qr/^[A-Za-z0-9]{22}$/, 'and reissued');
+is($node->safe_psql($db, q{SELECT count(*) FROM domxfer.claim_registry_commands(10) c WHERE c.auth_info IS NOT NULL}),
+	'1', 'the EPP client claims the code (encrypted)');
+# the key made unusable: the call fails after the code was made
+$node->safe_psql($db, q{UPDATE domxfer.registry_client_key SET public_key = 'not a key any more'});
+my ($rc, $out, $err) = $node->psql($db, "SELECT auth_code FROM domxfer.request_transfer_out('secreg2.test')",
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+isnt($rc, 0, 'a code that cannot be encrypted for the registry is not issued');
+$node->safe_psql($db, 'SELECT domxfer.set_registry_client_public_key(NULL)');
+($rc, $out, $err) = $node->psql($db, "SELECT auth_code FROM domxfer.request_transfer_out('secreg3.test')",
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/ERROR:  55000: cannot issue an auth code for "secreg3\.test"/, 'without the EPP client\'s key: 55000');
+# control for the token search below: a logged 22-character token is found
+as_app(q{SELECT 'LEAKxcontrolx0012xAbCd'::integer});
+$log = slurp_file($node->logfile, $from);
+like($log, qr/Query Text:.*INSERT INTO domxfer\.registry_commands/s,
+	'control: auto_explain explained the nested statements of issuing the code');
+like($log, qr/ERROR:  cannot issue an auth code for "secreg3\.test"/, 'the 55000 error itself is logged');
+unlike($log, qr/\Q$reg_code\E/, 'the code issued for the registry is not in the server log');
+unlike($log, qr/\Q$reg_code2\E/, 'the reissued code is not in the server log');
+my @tokens = grep { $_ ne 'LEAKxcontrolx0012xAbCd' } $log =~ /(?<![A-Za-z0-9])([A-Za-z0-9]{22})(?![A-Za-z0-9])/g;
+ok((grep { $_ eq 'LEAKxcontrolx0012xAbCd' } $log =~ /(?<![A-Za-z0-9])([A-Za-z0-9]{22})(?![A-Za-z0-9])/g),
+	'control: the token search finds a logged 22-character token');
+is_deeply(\@tokens, [], 'no code-shaped token (22 letters and digits) is in the log, not even of the calls that failed')
+  or diag(join(' ', @tokens));
 
 $node->stop('fast');
 done_testing();

@@ -183,6 +183,100 @@ for my $c (@commands)
 is_deeply(\%ops, { 'test approve' => 1, 'test reject' => 2, 'pl approve' => 1, 'pl reject' => 2,
 				   'shop approve' => 1, 'shop reject' => 1 }, 'every op of every TLD was validated');
 
+# 0.3.0 (RFC 9154 §4): the code at the registry. The EPP client (this
+# test) answers the commands it holds, then codes issued for each TLD queue
+# set_auth_info, whose <domain:pw> holds the placeholder the client replaces
+# with the code it decrypts (XML-escaped), and a cancel queues
+# unset_auth_info (<domain:null/>): both validate against the registry's
+# schemas, in its namespaces learned from its messages for the TLD (.pl) or
+# set in tld_policy (.shop).
+$node->safe_psql($db, q{
+SELECT domxfer.record_registry_response(c.id, 1000, 'SRV-' || c.id) FROM domxfer.registry_commands c WHERE c.state = 'claimed';
+CREATE EXTENSION pgcrypto;
+INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+SELECT n, 'tap-registrar', now() - interval '400 days', '2200-01-01', 'holder@example.org'
+  FROM unnest(ARRAY['code.test', 'code.pl', 'code.shop']) AS n;
+});
+my $gpghome = "$tmp/gnupg";
+mkdir $gpghome, 0700 or die "$gpghome: $!";
+open(my $params, '>', "$gpghome/params") or die "params: $!";
+print $params "%no-protection\nKey-Type: RSA\nKey-Length: 2048\nSubkey-Type: RSA\nSubkey-Length: 2048\nName-Real: domxfer EPP client\nName-Email: epp\@example.net\nExpire-Date: 0\n%commit\n";
+close $params;
+my ($gout, $gerr);
+IPC::Run::run([ 'gpg', '--homedir', $gpghome, '--batch', '--quiet', '--gen-key', "$gpghome/params" ], '>', \$gout, '2>', \$gerr)
+  or die "gpg --gen-key: $gerr";
+my $public_key;
+IPC::Run::run([ 'gpg', '--homedir', $gpghome, '--batch', '--armor', '--export', 'epp@example.net' ], '>', \$public_key, '2>', \$gerr)
+  or die "gpg --export: $gerr";
+my $secret_key;
+IPC::Run::run([ 'gpg', '--homedir', $gpghome, '--batch', '--armor', '--export-secret-keys', 'epp@example.net' ], '>', \$secret_key, '2>', \$gerr)
+  or die "gpg --export-secret-keys: $gerr";
+$node->safe_psql($db, "SELECT domxfer.set_registry_client_public_key(\$k\$$public_key\$k\$)");
+my %codes = map { my $n = $_; ($n => $node->safe_psql($db, "SELECT auth_code FROM domxfer.request_transfer_out('$n')")) }
+  qw(code.test code.pl code.shop);
+# the client's side: claim, decrypt (pgcrypto with the client's secret key,
+# here in the same database), replace the placeholder
+sub claim_auth_commands
+{
+	my $rows = $node->safe_psql($db, qq{
+SELECT string_agg(c.command_id || E'\\t' || c.domain_name || E'\\t' || c.op || E'\\t'
+				  || coalesce(convert_from(pgp_pub_decrypt_bytea(c.auth_info, dearmor(\$k\$$secret_key\$k\$)), 'UTF8'), '-')
+				  || E'\\t' || replace(c.xml, E'\\n', ' '), E'\\n' ORDER BY c.command_id)
+  FROM domxfer.claim_registry_commands(100) c WHERE c.domain_name LIKE 'code.%'});
+	return map { [ split /\t/ ] } split /\n/, $rows;
+}
+my %auth_ops;
+for my $round (1, 2)
+{
+	my @claimed = claim_auth_commands();
+	is(scalar @claimed, 3, "round $round: one command per domain claimed");
+	for my $c (@claimed)
+	{
+		my ($id, $name, $op, $code, $xml) = @$c;
+		my ($tld) = $name =~ /\.([a-z]+)$/;
+		$auth_ops{"$tld $op"}++;
+		my ($schema, $epp_ns) = @{ $want{$tld} };
+		unlike($xml, qr/\Q$codes{$name}\E/, "$name $op: the command XML holds no code");
+		if ($op eq 'set_auth_info')
+		{
+			is($code, $codes{$name}, "$name set_auth_info: auth_info decrypts to the code request_transfer_out returned");
+			like($xml, qr{<domain:pw>\@domxfer\.auth_info\@</domain:pw>}, "$name set_auth_info: the placeholder in <domain:pw>");
+			# a sample code with every character XML escapes, as the client must
+			my $sample = 'Ab1<&>"\'x';
+			(my $escaped = $sample) =~ s/&/&amp;/g;
+			$escaped =~ s/</&lt;/g;
+			$escaped =~ s/>/&gt;/g;
+			$escaped =~ s/"/&quot;/g;
+			$xml =~ s/\@domxfer\.auth_info\@/$escaped/;
+		}
+		else
+		{
+			is($code, '-', "$name $op: no auth_info");
+			like($xml, qr{<domain:authInfo>\s*<domain:null/>\s*</domain:authInfo>}, "$name $op: <domain:null/> (RFC 9154 §4.3)");
+		}
+		like($xml, qr/<epp xmlns="\Q$epp_ns\E">/, "$name $op: written in the registry's EPP namespace");
+		($ok, $err) = validate($xml, $schema);
+		ok($ok, "$name $op: validates against its registry's schemas") or diag("$err\n$xml");
+		if ($tld ne 'test')
+		{
+			my $ietf_xml = $xml;
+			$ietf_xml =~ s/\Q$epp_ns\E/urn:ietf:params:xml:ns:epp-1.0/;
+			$ietf_xml =~ s/xmlns:domain="[^"]*"/xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"/;
+			($ok, $err) = validate($ietf_xml, $schema);
+			ok(!$ok, "$name $op control: the command in IETF namespaces is refused by the registry's schemas");
+		}
+		$node->safe_psql($db, "SELECT domxfer.record_registry_response($id, 1000, 'SRV-$id')");
+	}
+	# the holder withdraws: unset_auth_info
+	$node->safe_psql($db, q{SELECT domxfer.cancel_transfer_out(t.id) FROM domxfer.transfers t WHERE t.domain_name LIKE 'code.%' AND t.state = 'auth_code_issued'})
+	  if $round == 1;
+}
+is_deeply(\%auth_ops, { map { ("$_ set_auth_info" => 1, "$_ unset_auth_info" => 1) } qw(test pl shop) },
+	'set_auth_info and unset_auth_info validated for every TLD');
+# the registry accepted every code: no ciphertext is left
+is($node->safe_psql($db, q{SELECT count(*) FROM domxfer.registry_commands WHERE domain_name LIKE 'code.%' AND auth_info IS NOT NULL}),
+	'0', 'every ciphertext was wiped when the registry accepted the code');
+
 # a policy set later wins over what was learned, for commands queued after it
 $node->safe_psql($db, q{
 UPDATE domxfer.tld_policy SET registry_epp_namespace = 'urn:iana:xml:ns:epp-1.0',

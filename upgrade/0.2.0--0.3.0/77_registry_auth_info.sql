@@ -1,0 +1,1 @@
+../../install/77_registry_auth_info.sql
