@@ -6,7 +6,8 @@
 #
 # Usage: upgrade-replace.pl LIST.replace install/NN_a.sql install/NN_b.sql ...
 # A line of LIST is "function domxfer.<name>" (every overload defined in the
-# install files), "view domxfer.<name>", or "column domxfer.<table>.<column>"
+# install files), "view domxfer.<name>", "table domxfer.<table>" (the install
+# text of that table's COMMENT) or "column domxfer.<table>.<column>"
 # (the install text of that column's COMMENT, for a column an upgrade adds by
 # hand: its ALTER TABLE is a change, its comment is install text); '#' starts
 # a comment. A name that the install files do not define is an error.
@@ -66,6 +67,13 @@ while (my $line = <$lf>) {
 		# the comment of one column, as install/ sets it (the last one wins there too)
 		my @c = grep { /^COMMENT\s+ON\s+COLUMN\s+domxfer\.\Q$table\E\.\Q$column\E\s+IS\b/i } @stmts;
 		die "$list: no COMMENT ON COLUMN domxfer.$table.$column in the install files\n" unless @c;
+		print "\n$c[-1]\n";
+		next;
+	}
+	if (my ($table) = $line =~ /^\s*table\s+domxfer\.(\w+)\s*$/) {
+		# the comment of a table an upgrade changes by hand
+		my @c = grep { /^COMMENT\s+ON\s+TABLE\s+domxfer\.\Q$table\E\s+IS\b/i } @stmts;
+		die "$list: no COMMENT ON TABLE domxfer.$table in the install files\n" unless @c;
 		print "\n$c[-1]\n";
 		next;
 	}
