@@ -404,6 +404,10 @@ SELECT domxfer.attach_domains('sec_src.domains', '{"unpaid": "balance > 0"}');
 SELECT domxfer.transfer_out_blockers(d) IS NOT NULL FROM sec_src.domains d;
 SELECT domxfer.transfer_out_blockers('SEC-Own.example');
 SELECT count(*) FROM domxfer.eligibility;
+-- its TRUNCATE passes the guard (no transfer open); rolled back
+BEGIN;
+TRUNCATE sec_src.domains;
+ROLLBACK;
 SELECT domxfer.detach_domains();
 RESET ROLE;
 SET ROLE domxfer_app;
