@@ -614,10 +614,11 @@ BEGIN
 		EXECUTE pg_catalog.format('DROP FUNCTION %s', v_proc);
 	END LOOP;
 	EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS domxfer_source_guard ON %s', v_source);
+	EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS domxfer_source_decide_due ON %s', v_source);
 END
 $$;
 COMMENT ON FUNCTION domxfer._domain_source_drop_generated(text) IS
-	'Internal: drops what attach_domains generated for a source (the row functions over its row type, its guard trigger); never the source, its rows or its own objects';
+	'Internal: drops what attach_domains generated for a source (the row functions over its row type, its guard trigger and its decide-before-change trigger); never the source, its rows or its own objects';
 
 CREATE TRIGGER domain_source_prepare BEFORE INSERT OR UPDATE ON domxfer.domain_source
 	FOR EACH ROW EXECUTE FUNCTION domxfer._domain_source_prepare();
@@ -726,6 +727,8 @@ BEGIN
 				 ELSE 'OF ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ')
 													  FROM pg_catalog.unnest(r.guard_columns) c) END,
 			source);
+		-- a change after a deadline decides the due transfer first (64_decide_before_change_source.sql)
+		PERFORM domxfer._source_decide_trigger(source);
 	END IF;
 END
 $$;

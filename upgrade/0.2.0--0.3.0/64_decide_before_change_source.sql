@@ -1,0 +1,1 @@
+../../install/64_decide_before_change_source.sql
