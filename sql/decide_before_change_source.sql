@@ -173,8 +173,10 @@ SELECT domain_name, state, outcome_reason FROM domxfer.transfer_report ORDER BY 
 -- expiry moved to 5 days away (a correction); neither changes the outcome
 UPDATE billing.domain SET hold = true WHERE fqdn = 'keep.example';
 UPDATE billing.domain SET expires = current_date + 5 WHERE fqdn = 'move.example';
-SELECT domain_name, state, outcome_reason, decided_at = deadline AS as_of_deadline
-  FROM domxfer.transfers ORDER BY domain_name;
+SELECT t.domain_name, t.state, t.outcome_reason, t.decided_at = t.deadline AS as_of_deadline,
+	   e.detail->>'before_domain_change' AS before_change
+  FROM domxfer.transfers t JOIN domxfer.transfer_events e ON e.transfer_id = t.id AND e.to_state = t.state
+ WHERE t.domain_name IN ('keep.example', 'move.example') ORDER BY t.domain_name;
 -- on_transferred ran once for each completion, after the application's change, on the same row
 SELECT fqdn, sponsor, sponsor_id, hold, expires - current_date AS days_left,
 	   moved_at = (SELECT deadline FROM domxfer.transfers t WHERE t.domain_name = fqdn) AS moved_at_deadline
