@@ -9,7 +9,8 @@
 --
 -- So attach_domains gives a table source an AFTER UPDATE row trigger
 -- (domxfer_source_decide_due). When some transfer is due (a cheap test in
--- its WHEN clause, one index probe), it reads the row as it was before the
+-- its WHEN clause: the earliest due instant, looked up once per statement,
+-- against the clock), it reads the row as it was before the
 -- change (OLD, through the map, exactly as domxfer reads the table) and,
 -- if that domain's transfer is due, decides it as of its deadline from
 -- that row (domxfer._decide_before_domain_change(name, as_was)), then
@@ -29,14 +30,10 @@
 
 CREATE FUNCTION domxfer._transfer_due_exists()
 RETURNS boolean
-LANGUAGE sql VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-RETURN EXISTS (SELECT FROM domxfer.transfers t
-				WHERE t.due_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()
-				  AND NOT t.registry_managed);
+AS 'MODULE_PATHNAME', 'domxfer_transfer_due_exists'
+LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION domxfer._transfer_due_exists() IS 'Internal (the WHEN clause of the trigger domxfer_source_decide_due on an attached table): true (boolean) when some open transfer that is not registry-managed is due now (its deadline or code expiry passed, clock time) and not yet decided; one probe of the index transfers_due. Reveals nothing but that boolean; no SQLSTATE of its own';
+COMMENT ON FUNCTION domxfer._transfer_due_exists() IS 'Internal (the WHEN clause of the trigger domxfer_source_decide_due on an attached table; C, src/decide_before_change_source.c): true (boolean) when some open transfer that is not registry-managed is due now (its deadline or code expiry passed, clock time) and not yet decided. The earliest due instant is read once per statement and command (one probe of the index transfers_due, as the bootstrap superuser) and compared with the clock for each row. Reveals nothing but that boolean; no SQLSTATE of its own';
 
 CREATE FUNCTION domxfer._source_decide_due_transfer() RETURNS trigger
 LANGUAGE plpgsql
