@@ -10,10 +10,10 @@
 -- So attach_domains gives a table source an AFTER UPDATE row trigger
 -- (domxfer_source_decide_due). When some transfer is due (a cheap test in
 -- its WHEN clause: the earliest due instant, looked up once per statement,
--- against the clock), it reads the row as it was before the
--- change (OLD, through the map, exactly as domxfer reads the table) and,
--- if that domain's transfer is due, decides it as of its deadline from
--- that row (domxfer._decide_before_domain_change(name, as_was)), then
+-- against the clock), it reads the name of the row as it was before the
+-- change (OLD, through the map) and, if that domain's transfer is due, the
+-- whole row (exactly as domxfer reads the table), and decides it as of
+-- its deadline from that row (domxfer._decide_before_domain_change(name, as_was)), then
 -- writes the decision's effects on the domain through the map as the
 -- worker would (_domain_transfer_ended: the sponsor columns or
 -- on_transferred, on_transfer_state), all in the transaction of the
@@ -44,6 +44,7 @@ DECLARE
 	s domxfer.domain_source;
 	v_source regclass;
 	v_tail text;
+	v_name text;
 	d domxfer.domains;
 	t domxfer.transfers;
 BEGIN
@@ -56,6 +57,17 @@ BEGIN
 	v_source := pg_catalog.to_regclass(s.source_name);
 	-- a trigger left on a table that is no longer the source does nothing
 	IF v_source IS NULL OR v_source OPERATOR(pg_catalog.<>) TG_RELID THEN
+		RETURN NULL;
+	END IF;
+	-- the domain the row was, and whether its transfer is due: the map's
+	-- name over the OLD row (most rows updated in a gap are not the due ones)
+	EXECUTE 'SELECT domxfer._canonical_name(' OPERATOR(pg_catalog.||) (s.expressions OPERATOR(pg_catalog.->>) 'name')
+			OPERATOR(pg_catalog.||) ') FROM (SELECT ($1).*) AS d'
+	   INTO v_name USING OLD;
+	IF NOT EXISTS (SELECT FROM domxfer.transfers tr
+					WHERE tr.domain_name OPERATOR(pg_catalog.=) v_name
+					  AND tr.due_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()
+					  AND NOT tr.registry_managed) THEN
 		RETURN NULL;
 	END IF;
 	-- the row as it was, read through the map as domxfer reads the table:
