@@ -88,14 +88,14 @@ BEGIN
 	FOR v_name IN
 		SELECT t.tgname FROM pg_catalog.pg_trigger t
 		 WHERE t.tgrelid OPERATOR(pg_catalog.=) source
-		   AND t.tgname OPERATOR(pg_catalog.=) ANY ('{domxfer_source_guard,domxfer_source_truncate_guard}'::name[])
+		   AND t.tgname OPERATOR(pg_catalog.=) ANY ('{domxfer_source_guard,domxfer_source_truncate_guard,domxfer_source_decide_due}'::name[])
 	LOOP
 		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_name, source);
 	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION domxfer._source_drop_guards(pg_catalog.regclass) IS
-	'Internal: drops the guard triggers attach_domains put on a source (domxfer_source_guard, domxfer_source_truncate_guard), those that exist';
+	'Internal: drops the triggers attach_domains put on a source (domxfer_source_guard, domxfer_source_truncate_guard, domxfer_source_decide_due), those that exist';
 
 CREATE FUNCTION domxfer._drop_guard()
 	RETURNS event_trigger
@@ -662,7 +662,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION domxfer._domain_source_drop_generated(text) IS
-	'Internal: drops what attach_domains generated for a source (the row functions over its row type, its guard trigger); never the source, its rows or its own objects';
+	'Internal: drops what attach_domains generated for a source (the row functions over its row type, its guard trigger and its decide-before-change trigger); never the source, its rows or its own objects';
 
 CREATE TRIGGER domain_source_prepare BEFORE INSERT OR UPDATE ON domxfer.domain_source
 	FOR EACH ROW EXECUTE FUNCTION domxfer._domain_source_prepare();
@@ -780,6 +780,8 @@ BEGIN
 				 ELSE 'OF ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ')
 													  FROM pg_catalog.unnest(r.guard_columns) c) END,
 			source);
+		-- a change after a deadline decides the due transfer first (66_decide_before_change_source.sql)
+		PERFORM domxfer._source_decide_trigger(source);
 		EXECUTE pg_catalog.format(
 			'CREATE TRIGGER domxfer_source_truncate_guard BEFORE TRUNCATE ON %s '
 			'FOR EACH STATEMENT EXECUTE FUNCTION domxfer._source_truncate_guard()',

@@ -117,6 +117,9 @@ CREATE INDEX transfers_awaiting_answer ON domxfer.transfers (answer_deadline)
 CREATE FUNCTION domxfer._check_open_transfer_link()
 RETURNS trigger
 LANGUAGE plpgsql
+-- it runs at commit as whoever commits: on an attached table that may be a
+-- registrar's role that knows nothing of domxfer (66_decide_before_change_source.sql)
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -142,7 +145,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._check_open_transfer_link() IS 'Constraint trigger: at commit, a transfer is open exactly when its domain''s open_transfer_id names it';
+COMMENT ON FUNCTION domxfer._check_open_transfer_link() IS 'Constraint trigger: at commit, a transfer is open exactly when its domain''s open_transfer_id names it (SECURITY DEFINER: the committing role may be any role that wrote an attached table); 23000 when they disagree';
 
 CREATE FUNCTION domxfer._batch_checks_links()
 RETURNS boolean

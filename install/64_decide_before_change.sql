@@ -8,23 +8,24 @@
 -- deadline and from the domain as it is before the change, in the same
 -- transaction.
 --
--- The work is in one function, domxfer._decide_before_domain_change(name),
--- called by a BEFORE UPDATE row trigger (here on domxfer.domains; the same
--- function serves the triggers on an attached table). A BEFORE trigger
+-- The work is in one function, domxfer._decide_before_domain_change(name,
+-- as_was), called by a BEFORE UPDATE row trigger (here on domxfer.domains;
+-- the same function serves the trigger on an attached table, which passes
+-- the row as it was: 66_decide_before_change_source.sql). A BEFORE trigger
 -- cannot update its own row (PostgreSQL refuses the outer UPDATE then), so
 -- the function writes the transfer's decision, its event and notification,
 -- and returns the decided transfer; the trigger applies the decision's
 -- changes of the domain (sponsor and last transfer on completion,
 -- pendingTransfer and open_transfer_id cleared) to the row being written.
 
-CREATE FUNCTION domxfer._decide_before_domain_change(name text)
+CREATE FUNCTION domxfer._decide_before_domain_change(name text, as_was domxfer.domains DEFAULT NULL)
 RETURNS domxfer.transfers
-LANGUAGE plpgsql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	v_canonical text := domxfer.normalize_domain(_decide_before_domain_change.name);
+	v_canonical text;
 	v_now timestamptz := pg_catalog.clock_timestamp();
 	t domxfer.transfers;
 	d domxfer.domains;
@@ -34,6 +35,10 @@ DECLARE
 	v_reason text[];
 	v_done domxfer.transfers;
 BEGIN
+	IF _decide_before_domain_change.name IS NULL THEN
+		RETURN NULL;
+	END IF;
+	v_canonical := domxfer.normalize_domain(_decide_before_domain_change.name);
 	-- the domain's open transfer, if it is due; the registry decides its own (SPEC §8)
 	SELECT * INTO t FROM domxfer.transfers tr
 	 WHERE tr.domain_name OPERATOR(pg_catalog.=) v_canonical
@@ -48,8 +53,13 @@ BEGIN
 		v_decided_at := t.auth_code_expires_at;
 		v_reason := '{auth_code_expired}';
 	ELSE
-		-- the domain as it is now: in a BEFORE trigger, before the change
-		d := domxfer._domain_row(v_canonical);
+		-- the domain as it was: the row the caller passes (an AFTER trigger's
+		-- OLD row), else as it is now (in a BEFORE trigger, before the change)
+		IF as_was.name IS NOT NULL THEN
+			d := as_was;
+		ELSE
+			d := domxfer._domain_row(v_canonical);
+		END IF;
 		v_blockers := domxfer._blockers_ignoring_own(d, t.deadline, t.manual);
 		v_decided_at := t.deadline;
 		IF pg_catalog.cardinality(v_blockers) OPERATOR(pg_catalog.=) 0 THEN
@@ -78,7 +88,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer._decide_before_domain_change(text) IS 'Internal (BEFORE UPDATE row triggers of the domains source): if the domain of this name (any spelling) has an open transfer that is due (a pending one past its deadline, an issued code past its expiry) and not registry-managed, decides it as of its deadline (or the code''s expiry) from the domain row as it is now (before the change), writing the transfer''s outcome, its event (detail before_domain_change: true), NOTIFY and notice exactly as the worker would, and returns the decided transfer (domxfer.transfers); NULL when nothing was due. It does not write the domain row: the calling BEFORE trigger applies the decision to the row being written (a completion moves the sponsor and sets last_transferred_at to the deadline; any decision clears pendingTransfer and open_transfer_id). 22023 for an invalid name';
+COMMENT ON FUNCTION domxfer._decide_before_domain_change(text, domxfer.domains) IS 'Internal (the row triggers of the domains source that decide before a change): if the domain of this name (any spelling) has an open transfer that is due (a pending one past its deadline, an issued code past its expiry) and not registry-managed, decides it as of its deadline (or the code''s expiry) from the domain row as_was (domxfer.domains: an attached table''s row before the change, read through the map) or, when as_was is NULL, as it is now (in a BEFORE trigger: before the change), writing the transfer''s outcome, its event (detail before_domain_change: true), NOTIFY and notice exactly as the worker would, and returns the decided transfer (domxfer.transfers); NULL when nothing was due or name is NULL. It does not write the domain row: the calling BEFORE trigger applies the decision to the row being written (a completion moves the sponsor and sets last_transferred_at to the deadline; any decision clears pendingTransfer and open_transfer_id). 22023 for an invalid name';
 
 CREATE FUNCTION domxfer._domains_decide_before_change() RETURNS trigger
 LANGUAGE plpgsql
@@ -109,5 +119,5 @@ CREATE TRIGGER domains_0_decide_due_transfer BEFORE UPDATE ON domxfer.domains
 	WHEN (OLD.open_transfer_id IS NOT NULL AND NOT domxfer._batch_checks_links())
 	EXECUTE FUNCTION domxfer._domains_decide_before_change();
 
-REVOKE EXECUTE ON FUNCTION domxfer._decide_before_domain_change(text),
+REVOKE EXECUTE ON FUNCTION domxfer._decide_before_domain_change(text, domxfer.domains),
 	domxfer._domains_decide_before_change() FROM PUBLIC;

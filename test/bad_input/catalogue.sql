@@ -898,13 +898,18 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._restore_copy()', $c$SELECT domxfer._restore_copy()$c$, NULL, '39P01', 'C trigger function called directly: trigger protocol violated'),
 ('domxfer._in_restore_copy()', $c$SELECT domxfer._in_restore_copy()$c$, 'domxfer_app', '00000', 'not a COPY, not a superuser: false'),
 ('domxfer._restore_in_progress()', $c$SELECT domxfer._restore_in_progress()$c$, 'domxfer_reader', '00000', 'nothing is being restored: false'),
-('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(NULL)$c$, NULL, '00000', 'STRICT: NULL'),
-('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('')$c$, NULL, '22023', 'an empty name: normalize_domain''s error'),
-('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change(repeat('a', 1048576))$c$, NULL, '22023', 'a 1 MB name'),
-('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('nowhere.example')$c$, NULL, '00000', 'an unknown domain: nothing due, NULL'),
-('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, NULL, '00000', 'an open transfer that is not due: nothing decided, NULL'),
-('domxfer._decide_before_domain_change(text)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, 'domxfer_app', '42501', 'internal: only the triggers call it'),
-('domxfer._domains_decide_before_change()', $c$SELECT domxfer._domains_decide_before_change()$c$, NULL, '0A000', 'trigger function called directly');
+('domxfer._decide_before_domain_change(text, domxfer.domains)', $c$SELECT domxfer._decide_before_domain_change(NULL)$c$, NULL, '00000', 'a NULL name: nothing to decide, NULL'),
+('domxfer._decide_before_domain_change(text, domxfer.domains)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example', (SELECT d FROM domxfer.domains d WHERE d.name = 'bi-pending.example'))$c$, NULL, '00000', 'an open transfer that is not due, with the row as it was: nothing decided, NULL'),
+('domxfer._decide_before_domain_change(text, domxfer.domains)', $c$SELECT domxfer._decide_before_domain_change('')$c$, NULL, '22023', 'an empty name: normalize_domain''s error'),
+('domxfer._decide_before_domain_change(text, domxfer.domains)', $c$SELECT domxfer._decide_before_domain_change(repeat('a', 1048576))$c$, NULL, '22023', 'a 1 MB name'),
+('domxfer._decide_before_domain_change(text, domxfer.domains)', $c$SELECT domxfer._decide_before_domain_change('nowhere.example')$c$, NULL, '00000', 'an unknown domain: nothing due, NULL'),
+('domxfer._decide_before_domain_change(text, domxfer.domains)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, NULL, '00000', 'an open transfer that is not due: nothing decided, NULL'),
+('domxfer._decide_before_domain_change(text, domxfer.domains)', $c$SELECT domxfer._decide_before_domain_change('bi-pending.example')$c$, 'domxfer_app', '42501', 'internal: only the triggers call it'),
+('domxfer._domains_decide_before_change()', $c$SELECT domxfer._domains_decide_before_change()$c$, NULL, '0A000', 'trigger function called directly'),
+('domxfer._transfer_due_exists()', $c$SELECT domxfer._transfer_due_exists() IS NOT NULL$c$, 'domxfer_reader', '00000', 'any role may ask (the WHEN clause of an attached table''s trigger): a boolean, nothing else'),
+('domxfer._source_decide_due_transfer()', $c$SELECT domxfer._source_decide_due_transfer()$c$, NULL, '0A000', 'trigger function called directly'),
+('domxfer._source_decide_trigger(regclass)', $c$SELECT domxfer._source_decide_trigger('pg_catalog.pg_class')$c$, 'domxfer_app', '42501', 'internal: only attach_domains calls it'),
+('domxfer._source_decide_trigger(regclass)', $c$SELECT domxfer._source_decide_trigger(NULL)$c$, NULL, '00000', 'STRICT: NULL, nothing created');
 
 INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer._domain_as_decided(domxfer.domains,timestamp with time zone)', $c$SELECT domxfer._domain_as_decided(NULL::domxfer.domains, 'infinity')$c$, 'domxfer_reader', '00000', 'a NULL row: as it is'),

@@ -404,6 +404,19 @@ SELECT domxfer.attach_domains('sec_src.domains', '{"unpaid": "balance > 0"}');
 SELECT domxfer.transfer_out_blockers(d) IS NOT NULL FROM sec_src.domains d;
 SELECT domxfer.transfer_out_blockers('SEC-Own.example');
 SELECT count(*) FROM domxfer.eligibility;
+-- a transfer of the attached table's domain, past its deadline (the
+-- superuser moves it, as time would), then the admin bills the domain: the
+-- table's trigger decides the transfer first (issue 18, fault 4)
+RESET ROLE;
+SET ROLE domxfer_app;
+SELECT transfer_id AS own_id, auth_code AS own_code FROM domxfer.request_transfer_out('sec-own.example') \gset
+SELECT domxfer.receive_transfer_request('sec-own.example', :'own_code', 'gaining-reg') IS NOT NULL;
+RESET ROLE;
+UPDATE domxfer.transfers SET requested_at = requested_at OPERATOR(pg_catalog.-) '6 days'::pg_catalog.interval,
+	   deadline = pg_catalog.now() OPERATOR(pg_catalog.-) '1 day'::pg_catalog.interval
+ WHERE id OPERATOR(pg_catalog.=) :own_id;
+SET ROLE domxfer_admin;
+UPDATE sec_src.domains SET balance = 1 WHERE name OPERATOR(pg_catalog.=) 'sec-own.example';
 -- its TRUNCATE passes the guard (no transfer open); rolled back
 BEGIN;
 TRUNCATE sec_src.domains;
@@ -507,7 +520,8 @@ is( clean_psql('hostile', q{
 SELECT string_agg(t.domain_name || ':' || t.state || ':' || array_to_string(t.outcome_reason, ','), ' ' ORDER BY t.domain_name)
   FROM domxfer.transfers t}),
 	'sec-approve.example:completed:holder_approved sec-cancel.example:cancelled:holder_cancelled '
-	  . 'sec-due.example:completed:auto_approved sec-manual.hk:expired:auth_code_expired',
+	  . 'sec-due.example:completed:auto_approved sec-manual.hk:expired:auth_code_expired '
+	  . 'sec-own.example:completed:auto_approved',
 	'the lifecycle calls had their normal outcomes');
 is( clean_psql('hostile', q{
 SELECT string_agg(DISTINCT actor, ',') FROM domxfer.transfer_events}),
@@ -515,6 +529,9 @@ SELECT string_agg(DISTINCT actor, ',') FROM domxfer.transfer_events}),
 is( clean_psql('hostile', q{
 SELECT sponsoring_registrar FROM domxfer.domains WHERE name = 'sec-approve.example'}),
 	'gaining-reg', 'the approved domain moved to the gaining registrar');
+is( clean_psql('hostile', q{
+SELECT sponsoring_registrar || ':' || balance FROM sec_src.domains WHERE name = 'sec-own.example'}),
+	'gaining-reg:1', 'the attached table\'s transfer was decided before the bill, from the row as it was, and moved the domain');
 
 # every SECURITY DEFINER function was exercised above
 $node->poll_query_until('hostile', q{

@@ -1,0 +1,1 @@
+../../install/66_decide_before_change_source.sql
