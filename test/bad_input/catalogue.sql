@@ -735,6 +735,9 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._notice_ciphertext(bytea,bytea,text)', $c$SELECT domxfer._notice_ciphertext('\x00', '\x00', repeat('k', 1048576))$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._owe_notices()', $c$SELECT domxfer._owe_notices()$c$, NULL, '0A000', 'a trigger function, called directly'),
 ('domxfer._find_notice(bigint)', $c$SELECT domxfer._find_notice(NULL)$c$, NULL, '22004', 'NULL id'),
+('domxfer._notice_still_true(domxfer.notices)', $c$SELECT domxfer._notice_still_true(NULL)$c$, NULL, '00000', 'NULL notice: unknown (NULL), never superseded'),
+('domxfer._notice_still_true(domxfer.notices)', $c$SELECT domxfer._notice_still_true(ROW(-1, -1, -1, 'transfer_requested', NULL, '{}', NULL, 'infinity', '-infinity', NULL, 0, NULL, 'infinity', NULL, NULL, NULL)::domxfer.notices)$c$, NULL, '00000', 'a made-up notice of no transfer: NULL'),
+('domxfer._notice_still_true(domxfer.notices)', $c$SELECT domxfer._notice_still_true(NULL)$c$, 'domxfer_app', '42501', 'internal'),
 ('domxfer._tld_policy_adopt_notice_numbers()', $c$SELECT domxfer._tld_policy_adopt_notice_numbers()$c$, NULL, '0A000', 'a trigger function, called directly');
 INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.notices', $c$UPDATE domxfer.notices SET sent_at = now()$c$, 'domxfer_app', '42501', 'the mailer marks notices only through mark_notice_sent'),
