@@ -109,8 +109,10 @@ BEGIN
 	SET LOCAL session_replication_role = replica;
 	DELETE FROM domxfer.notices;
 	INSERT INTO domxfer.notices (transfer_id, event_id, kind, recipient, payload, due_by, created_at, next_attempt_at)
-	SELECT v_transfer, -i, 'transfer_requested', 'holder@example.org',
-		   '{"kind": "transfer_requested", "domain": "c1-1.example", "gaining_registrar": "gaining-registrar"}',
+	-- an outcome's notice: always true, so every one is sent (claim_notices
+	-- still asks domxfer._notice_still_true of each)
+	SELECT v_transfer, -i, 'transfer_completed', 'holder@example.org',
+		   '{"kind": "transfer_completed", "domain": "c1-1.example", "gaining_registrar": "gaining-registrar"}',
 		   now() + interval '1 day', now(), now() - interval '1 second'
 	  FROM generate_series(1, n) i;
 	TRUNCATE public.plain;

@@ -78,13 +78,16 @@ CREATE TABLE domxfer.notices (
 	last_error text,
 	next_attempt_at timestamptz NOT NULL,
 	claimed_until timestamptz,
+	superseded_at timestamptz,
 	CONSTRAINT notices_due_after_created CHECK (due_by OPERATOR(pg_catalog.>) created_at),
 	CONSTRAINT notices_code_only_with_code_notice
 		CHECK (code_ciphertext IS NULL OR kind OPERATOR(pg_catalog.=) 'auth_code_issued'),
 	CONSTRAINT notices_sent_keeps_no_code
 		CHECK (sent_at IS NULL OR code_ciphertext IS NULL),
 	CONSTRAINT notices_sent_is_not_claimed
-		CHECK (sent_at IS NULL OR claimed_until IS NULL)
+		CHECK (sent_at IS NULL OR claimed_until IS NULL),
+	CONSTRAINT notices_superseded_keeps_no_code
+		CHECK (superseded_at IS NULL OR code_ciphertext IS NULL)
 )
 -- room on each page for a claim to update its notices in place (HOT: the
 -- claim changes no indexed column). A mailer claims and marks in one
@@ -108,7 +111,8 @@ COMMENT ON COLUMN domxfer.notices.created_at IS 'timestamptz: when the state cha
 COMMENT ON COLUMN domxfer.notices.sent_at IS 'timestamptz: when a mailer reported it sent (mark_notice_sent); NULL while owed';
 COMMENT ON COLUMN domxfer.notices.attempts IS 'integer: how many times a mailer has claimed it (each claim is one delivery attempt)';
 COMMENT ON COLUMN domxfer.notices.last_error IS 'text: the last error a mailer reported (mark_notice_failed), at most 1000 characters; NULL if none';
-COMMENT ON COLUMN domxfer.notices.next_attempt_at IS 'timestamptz: from when claim_notices() may hand it out: created_at at first, the end of the backoff after a failure (and not while claimed_until is in the future)';
+COMMENT ON COLUMN domxfer.notices.next_attempt_at IS 'timestamptz: from when claim_notices() may hand it out: created_at at first, the end of the backoff after a failure (and not while claimed_until is in the future); infinity once superseded';
+COMMENT ON COLUMN domxfer.notices.superseded_at IS 'timestamptz: when claim_notices() found the notice no longer true (domxfer._notice_still_true: its code was revoked, reissued or expired unused, or its transfer left the state it announces) and superseded it instead of handing it out; such a notice is never given to a mailer (next_attempt_at is infinity, code_ciphertext wiped), is not overdue and is not counted as unsent; sent_at stays NULL unless a mailer that had claimed it earlier reports it sent. NULL otherwise (SPEC §9, issue 19 finding 6)';
 COMMENT ON COLUMN domxfer.notices.claimed_until IS 'timestamptz: end of the current claim''s lease; NULL when not claimed or after a failure. After it the notice is handed out again';
 
 CREATE INDEX notices_unsent ON domxfer.notices (next_attempt_at, id)
@@ -364,6 +368,15 @@ BEGIN
 		 ORDER BY n.next_attempt_at, n.id
 		 LIMIT claim_notices.max
 		   FOR UPDATE SKIP LOCKED
+	),
+	-- a notice no longer true is superseded, never handed out
+	s AS (
+		UPDATE domxfer.notices n
+		   SET superseded_at = v_now, next_attempt_at = 'infinity', claimed_until = NULL, code_ciphertext = NULL
+		  FROM c
+		 WHERE n.id OPERATOR(pg_catalog.=) c.id
+		   AND NOT domxfer._notice_still_true(n)
+		RETURNING n.id
 	)
 	UPDATE domxfer.notices n
 	   SET claimed_until = v_now OPERATOR(pg_catalog.+) claim_notices.lease,
@@ -371,12 +384,13 @@ BEGIN
 		   attempts = n.attempts OPERATOR(pg_catalog.+) 1
 	  FROM c
 	 WHERE n.id OPERATOR(pg_catalog.=) c.id
+	   AND NOT EXISTS (SELECT FROM s WHERE s.id OPERATOR(pg_catalog.=) c.id)
 	RETURNING n.id, n.transfer_id, n.kind, n.recipient, n.payload, n.code_ciphertext,
 			  n.due_by, n.created_at, n.attempts;
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.claim_notices(integer, interval) IS 'The mailer takes up to max (1 to 10000) unsent notices that are free (never claimed, lease over, or backoff over), earliest first, skipping rows other mailers hold (FOR UPDATE SKIP LOCKED); each is leased to the caller''s session for lease (1 s to 1 day): unless marked sent or failed by then, it is handed out again, and while a lease runs only its session''s marks count. Counts an attempt per notice. 22004 for NULL, 22023 out of range (SPEC §9)';
+COMMENT ON FUNCTION domxfer.claim_notices(integer, interval) IS 'The mailer takes up to max (1 to 10000) unsent notices that are free (never claimed, lease over, or backoff over), earliest first, skipping rows other mailers hold (FOR UPDATE SKIP LOCKED); each is leased to the caller''s session for lease (1 s to 1 day): unless marked sent or failed by then, it is handed out again, and while a lease runs only its session''s marks count. Counts an attempt per notice. A notice no longer true (domxfer._notice_still_true) is superseded instead (superseded_at set, never handed out), so a claim may return fewer than max. 22004 for NULL, 22023 out of range (SPEC §9; superseding: issue 19 finding 6)';
 
 CREATE FUNCTION domxfer._find_notice(id bigint)
 RETURNS void
@@ -535,9 +549,10 @@ SELECT n.id,
 	   n.claimed_until
   FROM domxfer.notices n
  WHERE n.sent_at IS NULL
+   AND n.superseded_at IS NULL
    AND n.due_by OPERATOR(pg_catalog.<) pg_catalog.now();
 
-COMMENT ON VIEW domxfer.overdue_notices IS 'Notices to the holder past their due_by and not sent (SPEC §9): each one is a deadline of the Transfer Policy missed';
+COMMENT ON VIEW domxfer.overdue_notices IS 'Notices to the holder past their due_by, not sent and not superseded (SPEC §9): each one is a deadline of the Transfer Policy missed. A superseded notice (no longer true when claimed, notices.superseded_at) is owed no more and is not listed';
 COMMENT ON COLUMN domxfer.overdue_notices.id IS 'bigint: the notice (domxfer.notices.id)';
 COMMENT ON COLUMN domxfer.overdue_notices.transfer_id IS 'bigint: the transfer it is about';
 COMMENT ON COLUMN domxfer.overdue_notices.kind IS 'domxfer.notice_kind: what it tells the holder';
@@ -558,10 +573,11 @@ SELECT pg_catalog.count(*) AS unsent,
 	   pg_catalog.min(n.created_at) AS oldest_unsent_created_at,
 	   pg_catalog.min(n.due_by) AS earliest_due_by
   FROM domxfer.notices n
- WHERE n.sent_at IS NULL;
+ WHERE n.sent_at IS NULL
+   AND n.superseded_at IS NULL;
 
-COMMENT ON VIEW domxfer.notice_status IS 'One row for monitoring (poll it): counts of unsent, overdue, failing and claimed notices to the holder (SPEC §9)';
-COMMENT ON COLUMN domxfer.notice_status.unsent IS 'bigint: notices owed and not sent';
+COMMENT ON VIEW domxfer.notice_status IS 'One row for monitoring (poll it): counts of unsent, overdue, failing and claimed notices to the holder (SPEC §9); superseded notices (notices.superseded_at) are owed no more and counted nowhere';
+COMMENT ON COLUMN domxfer.notice_status.unsent IS 'bigint: notices owed and not sent (superseded ones are not owed)';
 COMMENT ON COLUMN domxfer.notice_status.overdue IS 'bigint: unsent notices past due_by (alert when > 0)';
 COMMENT ON COLUMN domxfer.notice_status.failing IS 'bigint: unsent notices whose last attempt a mailer reported failed';
 COMMENT ON COLUMN domxfer.notice_status.claimed IS 'bigint: unsent notices a mailer holds now (lease not over)';
@@ -585,7 +601,7 @@ FROM PUBLIC;
 -- domxfer_reader: the notices without the ciphertext, and the views;
 -- domxfer_app (the mailer): claims and marks; domxfer_admin: the key.
 GRANT SELECT (id, transfer_id, event_id, kind, recipient, payload, due_by, created_at, sent_at,
-			  attempts, last_error, next_attempt_at, claimed_until)
+			  attempts, last_error, next_attempt_at, claimed_until, superseded_at)
 	ON domxfer.notices TO domxfer_reader;
 GRANT SELECT ON domxfer.overdue_notices, domxfer.notice_status TO domxfer_reader;
 GRANT EXECUTE ON FUNCTION

@@ -140,6 +140,8 @@ SELECT domxfer._notice_kind('auth_code_issued', 'auth_code_issued', '{"action": 
 -- its lease, comes back after it, and counts an attempt
 UPDATE domxfer.notices SET sent_at = now(), claimed_until = NULL, code_ciphertext = NULL
  WHERE sent_at IS NULL AND transfer_id NOT IN (:a_id, :c_id);
+-- (a_id's request notice and c_id's two code notices are no longer true:
+-- superseded, never handed out; sql/notice_truth.sql)
 SELECT count(*) AS first_claim FROM domxfer.claim_notices(3, '1 second');
 SELECT count(*) AS second_claim, min(attempts) AS attempts FROM domxfer.claim_notices(10, '1 hour');
 SELECT count(*) AS nothing_left FROM domxfer.claim_notices();

@@ -206,16 +206,18 @@ async function main() {
 			const { rows: m } = await db.query('SELECT domxfer.mark_notices_sent($1::bigint[]) AS marked', [sent]);
 			console.log(`marked ${m[0].marked} of ${sent.length} sent notices`);
 		}
-		if (rows.length === o.batch)
+		// a full batch, or one short of notices the claim superseded: more may wait
+		if (rows.length > 0)
 			continue;
 		if (o.exitWhenDone) {
-			// done when nothing is unsent but what already failed in this run
+			// done when nothing is owed (unsent, not superseded) but what
+			// already failed in this run
 			const { rows: s } = await db.query(
-				'SELECT count(*) AS n, array_agg(id::text) AS ids FROM domxfer.notices WHERE sent_at IS NULL AND NOT (id::text = ANY ($1))',
+				'SELECT count(*) AS n, array_agg(id::text) AS ids FROM domxfer.notices WHERE sent_at IS NULL AND superseded_at IS NULL AND NOT (id::text = ANY ($1))',
 				[[...failed.keys()]]);
 			if (Number(s[0].n) === 0) {
 				const { rows: left } = await db.query(
-					'SELECT id::text FROM domxfer.notices WHERE sent_at IS NULL AND id::text = ANY ($1) ORDER BY id',
+					'SELECT id::text FROM domxfer.notices WHERE sent_at IS NULL AND superseded_at IS NULL AND id::text = ANY ($1) ORDER BY id',
 					[[...failed.keys()]]);
 				if (left.length > 0) {
 					console.error(`mailer: ${left.length} notice(s) left unsent (they stay owed; see domxfer.overdue_notices):`);

@@ -750,7 +750,11 @@ INSERT INTO bad_input.catalogue (function, call, run_as, expected_sqlstate, note
 ('domxfer._registry_auth_info_on_transfer()', $c$SELECT domxfer._registry_auth_info_on_transfer()$c$, NULL, '0A000', 'a trigger function, called directly'),
 ('domxfer._registry_command_wipe_auth_info()', $c$SELECT domxfer._registry_command_wipe_auth_info()$c$, NULL, '0A000', 'a trigger function, called directly'),
 ('domxfer._notice_held(domxfer.notice_kind,bigint,timestamp with time zone)', $c$SELECT domxfer._notice_held(NULL, NULL, NULL)$c$, NULL, '00000', 'nothing given: not held'),
-('domxfer._notice_held(domxfer.notice_kind,bigint,timestamp with time zone)', $c$SELECT domxfer._notice_held('auth_code_issued', 1, now())$c$, 'domxfer_reader', '42501', 'internal');
+('domxfer._notice_held(domxfer.notice_kind,bigint,timestamp with time zone)', $c$SELECT domxfer._notice_held('auth_code_issued', 1, now())$c$, 'domxfer_reader', '42501', 'internal'),
+-- notices no longer true when claimed (issue 19 finding 6)
+('domxfer._notice_still_true(domxfer.notices)', $c$SELECT domxfer._notice_still_true(NULL)$c$, NULL, '00000', 'NULL notice: unknown (NULL), never superseded'),
+('domxfer._notice_still_true(domxfer.notices)', $c$SELECT domxfer._notice_still_true(ROW(-1, -1, -1, 'transfer_requested', NULL, '{}', NULL, 'infinity', '-infinity', NULL, 0, NULL, 'infinity', NULL, NULL, NULL)::domxfer.notices)$c$, NULL, '00000', 'a made-up notice of no transfer: NULL'),
+('domxfer._notice_still_true(domxfer.notices)', $c$SELECT domxfer._notice_still_true(NULL)$c$, 'domxfer_app', '42501', 'internal');
 INSERT INTO bad_input.catalogue (relation, call, run_as, expected_sqlstate, note) VALUES
 ('domxfer.notices', $c$UPDATE domxfer.notices SET sent_at = now()$c$, 'domxfer_app', '42501', 'the mailer marks notices only through mark_notice_sent'),
 ('domxfer.notices', $c$SELECT code_ciphertext FROM domxfer.notices$c$, 'domxfer_reader', '42501', 'the reader never sees the encrypted code'),

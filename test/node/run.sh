@@ -233,6 +233,15 @@ check "two transfers whose holders have no usable address (.org warns on R8)" \
 		VALUES ('no-address.org', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', NULL),
 			   ('bad-address.org', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', 'holder@bad..example');
 		SELECT count(*) FROM domxfer.request_transfer_out('no-address.org') a, domxfer.request_transfer_out('bad-address.org') b"
+# A notice no longer true when claimed (issue 19, finding 6): a code the holder
+# voided by cancelling before the mailer ran is superseded, never mailed, and
+# does not keep --exit-when-done waiting.
+check "a transfer cancelled before the mailer runs (its code notice no longer true)" \
+	mpsql "INSERT INTO domxfer.domains (name, sponsoring_registrar, registered_at, expires_at, registrant_email)
+		VALUES ('voided.example', current_setting('domxfer.registrar_id'), now() - interval '400 days', now() + interval '300 days', 'holder@voided.example');
+		SELECT count(domxfer.cancel_transfer_out(r.transfer_id)) FROM domxfer.request_transfer_out('voided.example') r"
+voided=$(mpsql "SELECT n.id FROM domxfer.notices n JOIN domxfer.transfers t ON t.id = n.transfer_id
+	WHERE t.domain_name = 'voided.example' AND n.kind = 'auth_code_issued'")
 timeout 60 env PGDATABASE=$MDB node "$EXAMPLE/mailer.js" --smtp-host 127.0.0.1 --smtp-port "$SMTP_PORT" --batch 10 \
 	--lease-seconds 3 --poll-ms 200 --exit-when-done >"$WORK/mailer3.log" 2>"$WORK/mailer3.err"
 rc=$?
@@ -244,6 +253,15 @@ check "and says the other address exists but is unusable" \
 	grep -q 'bad-address.org): no recipient: the domain.s registrant e-mail address "holder@bad..example" exists but is unusable' "$WORK/mailer3.err"
 check "both notices stay owed, with the reason as their last error" \
 	test "$(mpsql "SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL AND last_error LIKE 'no recipient: %'")" -eq 2
+check "the voided code's notice is superseded and never reached the sink; its cancellation did" \
+	node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const voided = lines.filter((l) => String(l.notice) === process.argv[2]);
+	const cancelled = lines.filter((l) => l.kind === "transfer_cancelled" && l.to[0] === "holder@voided.example");
+	process.exit(process.argv[2] !== "" && voided.length === 0 && cancelled.length === 1 ? 0 : 1);' "$SINK" "$voided"
+check "superseded in the notices table: superseded_at set, sent_at NULL, not overdue" \
+	test "$(mpsql "SELECT (superseded_at IS NOT NULL AND sent_at IS NULL AND id NOT IN (SELECT id FROM domxfer.overdue_notices))::text
+		FROM domxfer.notices WHERE id = '$voided'")" = true
 kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $MDB" >/dev/null 2>&1
 

@@ -1,0 +1,1 @@
+../../install/78_notice_truth.sql
