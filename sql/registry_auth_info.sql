@@ -152,7 +152,8 @@ SELECT count(*) AS handed_out_before_first_closed FROM domxfer.claim_registry_co
 SELECT domxfer.record_registry_response(:set1, 1000, 'SRV-AI-1');
 RESET ROLE;
 SELECT pg_temp.commands('ai-one.test');
--- the first code's notice is released, the reissued code's is held
+-- the first code's notice is no longer held, but its code was replaced, so
+-- claim_notices supersedes it (never mailed); the reissued code's is held
 BEGIN;
 SELECT n.kind, n.code_ciphertext IS NULL AS no_mailer_key FROM domxfer.claim_notices(10000) n WHERE n.transfer_id = :t1 ORDER BY n.id;
 ROLLBACK;
@@ -163,6 +164,7 @@ SELECT :'decrypts2' AS reissued_code_decrypts;
 SELECT domxfer.record_registry_response(:set2, 1001, 'SRV-AI-2');
 RESET ROLE;
 BEGIN;
+-- the reissued code's notice is released once the registry accepted it
 SELECT count(*) AS released FROM domxfer.claim_notices(10000) n WHERE n.transfer_id = :t1;
 ROLLBACK;
 SELECT pg_temp.rows_with(:'code2') AS rows_with_code2;
