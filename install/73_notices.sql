@@ -364,7 +364,11 @@ BEGIN
 		 WHERE n.sent_at IS NULL
 		   AND n.next_attempt_at OPERATOR(pg_catalog.<=) v_now
 		   AND (n.claimed_until IS NULL OR n.claimed_until OPERATOR(pg_catalog.<=) v_now)
-		   AND NOT domxfer._notice_held(n.kind, n.transfer_id, n.created_at)	-- SPEC §8 0.3.0: the code not yet at the registry
+		   -- SPEC §8 0.3.0: the code not yet at the registry (only a code's
+		   -- notice can be held: the kind is tested first, the function
+		   -- runs a query per notice)
+		   AND (n.kind OPERATOR(pg_catalog.<>) 'auth_code_issued'::domxfer.notice_kind
+				OR NOT domxfer._notice_held(n.kind, n.transfer_id, n.created_at))
 		 ORDER BY n.next_attempt_at, n.id
 		 LIMIT claim_notices.max
 		   FOR UPDATE SKIP LOCKED
@@ -375,6 +379,9 @@ BEGIN
 		   SET superseded_at = v_now, next_attempt_at = 'infinity', claimed_until = NULL, code_ciphertext = NULL
 		  FROM c
 		 WHERE n.id OPERATOR(pg_catalog.=) c.id
+		   -- only a code's or a request's notice can stop being true (the
+		   -- outcomes are final): the others skip the function's query
+		   AND n.kind OPERATOR(pg_catalog.=) ANY ('{auth_code_issued,transfer_requested}'::domxfer.notice_kind[])
 		   AND NOT domxfer._notice_still_true(n)
 		RETURNING n.id
 	)
