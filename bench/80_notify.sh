@@ -199,6 +199,17 @@ stop_listener() {
 	LISTENER_PID=
 }
 json_ms() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; console.log(v === null ? "nan" : v.toFixed(2))' "$(cat "$WORK/listener$1.json")" "$2"; }
+# settle: a checkpoint, then no autovacuum worker running (at most 60 s), so
+# that neither the measured run nor its floor pays for the previous step's
+# dirty pages or for autovacuum of the tables it wrote (TPC-B's, after a
+# burst): without it the first drain after the burst ran beside autovacuum
+settle() {
+	psql_b -c 'CHECKPOINT' >/dev/null
+	for _ in $(seq 300); do
+		[ "$(psql_b -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] && return
+		sleep 0.2
+	done
+}
 tps_of() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
 ms_of() {	# ms_of SQL: wall-clock milliseconds of one statement
 	local t0 t1
@@ -213,8 +224,10 @@ for r in $(seq "$ROUNDS"); do
 	echo "--- round $r (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	# 0. floors
 	rm -f "$WORK"/tpcb1.*
+	settle
 	pgb -n -c 1 -T "$TPCB_SECS" -l --log-prefix=tpcb1 >/dev/null 2>&1
 	TPCB1+=("$(median_ms tpcb1)")
+	settle
 	TPCB32+=("$(pgb -n -c 32 -j 2 -T "$TPCB_SECS" 2>&1 | tps_of)")
 	echo "  TPC-B: 1 client median ${TPCB1[-1]} ms; 32 clients ${TPCB32[-1]} tps"
 
@@ -222,6 +235,7 @@ for r in $(seq "$ROUNDS"); do
 	make_run "single$r" "$ROWS"
 	rm -f "$WORK"/log_single"$r".*
 	start_listener "single$r"
+	settle
 	pgb -n -c 1 -t "$ROWS" -f "$WORK/single$r.sql" -l --log-prefix="log_single$r" >/dev/null 2>&1
 	stop_listener
 	RECV1+=("$(median_ms "log_single$r")")
@@ -232,6 +246,7 @@ for r in $(seq "$ROUNDS"); do
 	# 2. the burst, coalesced, with a listener
 	make_run "burst$r" "$RIGHT"
 	start_listener "burst$r"
+	settle
 	BURST+=("$(pgb -n -c 32 -j 2 -t $(((RIGHT + 31) / 32)) -f "$WORK/burst$r.sql" 2>&1 | tps_of)")
 	stop_listener
 	REFUSED+=("$(psql_b -c "SELECT count(*) FILTER (WHERE sqlstate <> '00000') FROM lat.outcome WHERE run = 'burst$r'")")
@@ -241,6 +256,7 @@ for r in $(seq "$ROUNDS"); do
 
 	# the same burst, each (0.2.0's NOTIFY per change), for comparison
 	make_run "each$r" "$RIGHT"
+	settle
 	BURST_EACH+=("$(cd "$WORK" && as_run_user env PGOPTIONS='-c domxfer.notify=each' pgbench --host="$DATA" --port="$PORT" -U postgres \
 		-n -c 32 -j 2 -t $(((RIGHT + 31) / 32)) -f "$WORK/each$r.sql" bench 2>&1 | tps_of)")
 	echo "  the same burst, domxfer.notify = each: ${BURST_EACH[-1]} receives/s = $(ratio "${BURST_EACH[-1]}" "${TPCB32[-1]}") of TPC-B" \
@@ -248,12 +264,16 @@ for r in $(seq "$ROUNDS"); do
 
 	# 3. the drain
 	psql_b -c "CALL public.fill_notices($DRAIN_ROWS)" -c 'VACUUM ANALYZE domxfer.notices' -c 'VACUUM ANALYZE public.plain'
+	settle
 	DB_BATCH+=("$(ms_of 'CALL public.drain_batch()')")
 	left=$(psql_b -c 'SELECT count(*) FROM domxfer.notices WHERE sent_at IS NULL')
+	settle
 	DB_PLAIN+=("$(ms_of "CALL public.drain_plain($DRAIN_ROWS)")")
 	psql_b -c 'UPDATE public.plain SET sent_at = NULL' -c 'VACUUM ANALYZE public.plain'
+	settle
 	DB_SET+=("$(ms_of "CALL public.drain_plain_set($DRAIN_ROWS)")")
 	psql_b -c "CALL public.fill_notices($DRAIN_ROWS)" -c 'VACUUM ANALYZE domxfer.notices'
+	settle
 	DB_SINGLE+=("$(ms_of 'CALL public.drain_single()')")
 	echo "  drain of $DRAIN_ROWS: batch marks ${DB_BATCH[-1]} ms (unsent left: $left), 0.2.0 single marks ${DB_SINGLE[-1]} ms;" \
 		"floors: single-row UPDATEs ${DB_PLAIN[-1]} ms, set-based UPDATEs ${DB_SET[-1]} ms"
