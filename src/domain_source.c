@@ -56,6 +56,7 @@
 #include "utils/syscache.h"
 
 #include "domain_name_check.h"
+#include "domxfer.h"
 #include "domain_source.h"
 #include "domain_status.h"
 #include "domain_status_parse.h"
@@ -497,21 +498,13 @@ read_attachment(Attachment *a)
 }
 
 /*
- * domxfer._domain_source_changed() → trigger: queues a relcache
- * invalidation of domain_source, since row changes do not invalidate by
- * themselves and every backend caches the attachment.
+ * domxfer._domain_source_changed() → trigger: every backend caches the
+ * attachment, so a change of domain_source invalidates it (domxfer.c).
  */
 Datum
 domxfer_domain_source_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function domxfer._domain_source_changed() must be called as a trigger")));
-	CacheInvalidateRelcache(trigdata->tg_relation);
-	return PointerGetDatum(NULL);
+	return domxfer_invalidate_trigger_relation(fcinfo);
 }
 
 /*

@@ -2,11 +2,14 @@
  * domxfer.h
  *	  Module-wide declarations: settings and per-concern init helpers.
  *
- * Floor: the lowest: settings and flags only (defined in settings.c and
- * domxfer.c); any pair may use it.
+ * Floor: the lowest: settings and flags (defined in settings.c and
+ * domxfer.c), and the body the caches' change triggers share (domxfer.c);
+ * any pair may use it.
  */
 #ifndef DOMXFER_H
 #define DOMXFER_H
+
+#include "fmgr.h"
 
 /* Settings (domxfer.*), defined in settings.c */
 extern char *domxfer_registrar_id;
@@ -29,5 +32,7 @@ extern bool domxfer_in_worker;
 
 /* Returns domxfer.registrar_id, raising an error when it is not set. */
 extern const char *domxfer_require_registrar_id(void);
+
+extern Datum domxfer_invalidate_trigger_relation(FunctionCallInfo fcinfo);
 
 #endif							/* DOMXFER_H */

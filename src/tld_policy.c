@@ -34,6 +34,7 @@
 #include "utils/snapmgr.h"
 
 #include "domain_name_check.h"
+#include "domxfer.h"
 #include "reason_codes.h"
 #include "tld_policy.h"
 
@@ -471,21 +472,13 @@ tld_policy_for_spelling(const char *tld, size_t len)
 }
 
 /*
- * domxfer._tld_policy_changed(): AFTER trigger (statement or row) on
- * tld_policy and rule_sets. Row changes do not invalidate the relcache by themselves, so
- * we queue an invalidation that every backend's policy cache listens to.
+ * domxfer._tld_policy_changed(): AFTER trigger on tld_policy and rule_sets;
+ * every backend caches the policy, so a change invalidates it (domxfer.c).
  */
 Datum
 domxfer_tld_policy_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function domxfer._tld_policy_changed() must be called as a trigger")));
-	CacheInvalidateRelcache(trigdata->tg_relation);
-	return PointerGetDatum(NULL);
+	return domxfer_invalidate_trigger_relation(fcinfo);
 }
 
 /*
