@@ -200,10 +200,10 @@ SELECT pg_catalog.pg_extension_config_dump('domxfer.domain_source', '');
 
 CREATE FUNCTION domxfer._source_attached()
 	RETURNS boolean
-	LANGUAGE sql STABLE PARALLEL SAFE
-	RETURN EXISTS (SELECT FROM domxfer.domain_source);
+	AS 'MODULE_PATHNAME', 'domxfer_source_attached'
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION domxfer._source_attached() IS
-	'Internal: true (boolean) while a registrar''s own domains source is attached';
+	'Internal: true (boolean) while a registrar''s own domains source is attached (a row in domxfer.domain_source, read through this backend''s cache of it)';
 
 -- Every domain as domxfer sees it, in the columns (and column order) of
 -- domxfer.domains. attach_domains replaces the query; detach_domains

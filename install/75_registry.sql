@@ -203,16 +203,19 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION domxfer._read_registry_message(text) IS 'Internal: reads an EPP message with libxml2 (no DTD, no entities, no network): kind notice, ignored or invalid (with sqlstate 2200M, 2200N or 22023 and error), the <trnData> fields (name checked by normalize_domain''s core, dates RFC 3339), the canonical XML, when it had <authInfo>, the message without its content, and (0.3.0) the namespace of its root <epp>';
 
+-- Typed constants (a text-to-enum cast is only STABLE) and no STRICT (the
+-- CASE gives NULL for NULL) keep it inlinable: called as a function it was
+-- 0.04 ms per registry message
 CREATE FUNCTION domxfer._registry_outcome(tr_status text)
 RETURNS domxfer.transfer_state
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE tr_status
-		   WHEN 'clientApproved' THEN 'completed'
-		   WHEN 'serverApproved' THEN 'completed'
-		   WHEN 'clientRejected' THEN 'rejected'
-		   WHEN 'clientCancelled' THEN 'cancelled'
-		   WHEN 'serverCancelled' THEN 'cancelled'
-	   END::domxfer.transfer_state;
+		   WHEN 'clientApproved' THEN 'completed'::domxfer.transfer_state
+		   WHEN 'serverApproved' THEN 'completed'::domxfer.transfer_state
+		   WHEN 'clientRejected' THEN 'rejected'::domxfer.transfer_state
+		   WHEN 'clientCancelled' THEN 'cancelled'::domxfer.transfer_state
+		   WHEN 'serverCancelled' THEN 'cancelled'::domxfer.transfer_state
+	   END;
 
 COMMENT ON FUNCTION domxfer._registry_outcome(text) IS 'Internal: the final state an RFC 5731 trStatus outcome means (SPEC §8), NULL for pending';
 

@@ -70,6 +70,7 @@ PG_FUNCTION_INFO_V1(domxfer_source_exec);
 PG_FUNCTION_INFO_V1(domxfer_source_guard);
 PG_FUNCTION_INFO_V1(domxfer_drop_guard);
 PG_FUNCTION_INFO_V1(domxfer_domain_source_changed);
+PG_FUNCTION_INFO_V1(domxfer_source_attached);
 PG_FUNCTION_INFO_V1(domxfer_canonical_name);
 PG_FUNCTION_INFO_V1(domxfer_open_transfer_id);
 PG_FUNCTION_INFO_V1(domxfer_status_with_open);
@@ -495,6 +496,23 @@ read_attachment(Attachment *a)
 	a->transferred_query = c->transferred_query ? pstrdup(c->transferred_query) : NULL;
 	a->state_query = c->state_query ? pstrdup(c->state_query) : NULL;
 	a->guard_query = c->guard_query ? pstrdup(c->guard_query) : NULL;
+}
+
+/*
+ * domxfer._source_attached() → boolean: whether a source is attached, from
+ * the cache (as an SQL function reading domain_source it was planned again
+ * on every call, 0.04 ms, twice per lifecycle call).
+ */
+Datum
+domxfer_source_attached(PG_FUNCTION_ARGS)
+{
+	if (!attachment_valid)
+	{
+		SPI_connect();
+		load_attachment();
+		SPI_finish();
+	}
+	PG_RETURN_BOOL(cached_attachment.attached);
 }
 
 /*
