@@ -32,30 +32,23 @@ RETURN pg_catalog.to_char(pg_catalog.timezone('UTC', at), 'YYYY-MM-DD HH24:MI:SS
 
 COMMENT ON FUNCTION domxfer._utc_text(timestamptz) IS 'Internal: an instant as text in UTC, for messages that must not depend on the session''s TimeZone';
 
--- PL/pgSQL, whose plan lives as long as the session: an SQL function with a
--- subquery is never inlined, and was planned again on every call (0.1 ms,
--- once or twice per lifecycle call)
+-- From the per-backend policy cache (src/tld_policy.c), as the rules read
+-- it: an SQL function with a subquery is never inlined and was planned
+-- again by every caller's transaction (0.1 ms, once to three times per
+-- lifecycle call); this one is inlined into its caller
+CREATE FUNCTION domxfer._policy_for_tld(tld text)
+RETURNS domxfer.tld_policy
+AS 'MODULE_PATHNAME', 'domxfer_policy_for_tld'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION domxfer._policy_for_tld(text) IS 'Internal: the tld_policy row (domxfer.tld_policy) of a TLD given as its canonical A-label, or the default row ''*'', from this backend''s cache of the table (re-read after any change of tld_policy or rule_sets, also this transaction''s own); 55000 when the table has no row ''*''';
+
 CREATE FUNCTION domxfer._policy_for(domain_name text)
 RETURNS domxfer.tld_policy
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	v_policy domxfer.tld_policy;
-BEGIN
-	SELECT p.* INTO v_policy
-	  FROM domxfer.tld_policy p
-	 WHERE p.tld OPERATOR(pg_catalog.=) ANY (ARRAY[domxfer.domain_tld(_policy_for.domain_name), '*'])
-	 ORDER BY p.tld OPERATOR(pg_catalog.=) '*'
-	 LIMIT 1;
-	IF NOT FOUND THEN
-		RETURN NULL;
-	END IF;
-	RETURN v_policy;
-END
-$$;
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURN domxfer._policy_for_tld(domxfer.domain_tld(domain_name));
 
-COMMENT ON FUNCTION domxfer._policy_for(text) IS 'Internal: the tld_policy row of a domain''s TLD, or the default row ''*''';
+COMMENT ON FUNCTION domxfer._policy_for(text) IS 'Internal: the tld_policy row (domxfer.tld_policy) of a domain''s TLD, or the default row ''*'', as the rules read it (domxfer._policy_for_tld); 22023 for a name domxfer.domain_tld refuses, 55000 when the table has no row ''*''';
 
 CREATE FUNCTION domxfer._blockers_ignoring_own(d domxfer.domains, at timestamptz, manual boolean)
 RETURNS text[]
@@ -213,6 +206,7 @@ COMMENT ON FUNCTION domxfer._finish_transfer(domxfer.transfers, domxfer.transfer
 REVOKE EXECUTE ON FUNCTION
 	domxfer._days(integer),
 	domxfer._utc_text(timestamptz),
+	domxfer._policy_for_tld(text),
 	domxfer._policy_for(text),
 	domxfer._blockers_ignoring_own(domxfer.domains, timestamptz, boolean),
 	domxfer._known_domain(text),

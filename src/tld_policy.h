@@ -29,6 +29,7 @@ typedef struct TldPolicy
 	bool		manual_process;			/* R9 */
 	int32		block;					/* TR_* bits whose effect is 'block' */
 	int32		warn;					/* TR_* bits whose effect is 'warn' */
+	Datum		row;					/* the whole row, a domxfer.tld_policy datum */
 } TldPolicy;
 
 /*
@@ -38,5 +39,11 @@ typedef struct TldPolicy
  * next call.
  */
 extern const TldPolicy *tld_policy_for_domain(const char *name, size_t len);
+
+/*
+ * The policy of a TLD given as its canonical A-label (domxfer.domain_tld's
+ * result), or the default row's. Same lifetime as above.
+ */
+extern const TldPolicy *tld_policy_for_tld(const char *tld, size_t len);
 
 #endif							/* TLD_POLICY_H */
