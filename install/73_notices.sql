@@ -302,14 +302,10 @@ BEGIN
 						  WHERE tr.id OPERATOR(pg_catalog.=) e.transfer_id OFFSET 0) t
 	 CROSS JOIN LATERAL (SELECT dm.registrant_email, dm.registrant_email_usable
 						   FROM domxfer._domain_row(t.domain_name) dm OFFSET 0) d
-	 -- the TLD's policy row, else the default row (as domxfer._policy_for,
-	 -- which as a function would be planned again for every statement)
+	 -- the TLD's policy row, else the default row
 	 CROSS JOIN LATERAL (SELECT pl.early_approval, pl.min_days_after_transfer, pl.code_notice_minutes, pl.notice_hours
-						   FROM domxfer.tld_policy pl
-						  WHERE pl.tld OPERATOR(pg_catalog.=) ANY (ARRAY[domxfer.domain_tld(t.domain_name), '*'])
-						  ORDER BY pl.tld OPERATOR(pg_catalog.=) '*'
-						  LIMIT 1) p
-	 -- a plain column, so that domxfer._rfc3339 is inlined
+						   FROM domxfer._policy_for(t.domain_name) pl) p
+	 -- the first instant a transfer back is allowed (R4)
 	 CROSS JOIN LATERAL (SELECT t.decided_at OPERATOR(pg_catalog.+) domxfer._days(p.min_days_after_transfer) AS back_from
 						 OFFSET 0) x
 	 -- the code, encrypted to the mailer's key, only while one is set

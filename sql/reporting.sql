@@ -139,3 +139,30 @@ SELECT sum(transfers) AS daily_total FROM domxfer.daily_transfer_outcomes WHERE 
 RESET ROLE;
 
 ROLLBACK;
+
+-- domxfer._rfc3339 (C since 0.3.0) gives the text of 0.2.0's SQL expression
+-- for every instant: random ones over the whole range and the edges (before
+-- 2000, whose internal value is negative; BC; whole seconds; fractions with
+-- trailing zeros; the largest instant), in any session TimeZone
+SET TimeZone = 'Asia/Hong_Kong';
+SELECT setseed(0.3);
+WITH instants(at) AS (
+	SELECT timestamptz '2000-01-01 00:00:00+00' + random() * interval '200 years' - interval '100 years'
+	  FROM generate_series(1, 20000)
+	UNION ALL
+	SELECT date_trunc('second', timestamptz '2000-01-01 00:00:00+00' + random() * interval '100 years')
+	  FROM generate_series(1, 1000)
+	UNION ALL
+	VALUES (timestamptz '1999-12-31 23:59:59.999999+00'), (timestamptz '2000-01-01 00:00:00+00'),
+		   (timestamptz '1970-01-01 00:00:00.5+00'), (timestamptz '2025-01-31 12:00:00.120+00'),
+		   (timestamptz '0044-03-15 12:00:00+00 BC'), (timestamptz '4713-01-01 00:00:00+00 BC'),
+		   (timestamptz '294276-12-31 23:59:59.999999+00'), (timestamptz '10000-01-01 00:00:00.000001+00')
+)
+SELECT count(*) AS instants,
+	   count(*) FILTER (WHERE domxfer._rfc3339(at) IS DISTINCT FROM
+			to_char(timezone('UTC', at), 'YYYY-MM-DD"T"HH24:MI:SS')
+			|| rtrim(rtrim(to_char(timezone('UTC', at), '.US'), '0'), '.') || 'Z') AS differing
+  FROM instants;
+SELECT domxfer._rfc3339('infinity') IS NULL AS infinity_null, domxfer._rfc3339('-infinity') IS NULL AS minus_infinity_null,
+	   domxfer._rfc3339('2025-01-31 20:00:00.5+08') AS half_second_utc;
+RESET TimeZone;

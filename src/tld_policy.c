@@ -314,14 +314,19 @@ tld_policy_cache_load(void)
 	{
 		TldPolicyEntry *entry = palloc0(sizeof(TldPolicyEntry));
 		bool		isnull;
-		bool		should_free;
-		HeapTuple	tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
+		HeapTuple	tuple;
 		Datum		d;
 
-		/* the whole row, for domxfer._policy_for (toasted values inline) */
+		/*
+		 * The whole row, for domxfer._policy_for: formed again from every
+		 * attribute, since a row stored before ALTER TABLE ... ADD COLUMN
+		 * lacks the new columns, whose values (the defaults) only the
+		 * table's descriptor knows; toasted values are put inline.
+		 */
+		slot_getallattrs(slot);
+		tuple = heap_form_tuple(RelationGetDescr(rel), slot->tts_values, slot->tts_isnull);
 		entry->policy.row = heap_copy_tuple_as_datum(tuple, RelationGetDescr(rel));
-		if (should_free)
-			heap_freetuple(tuple);
+		heap_freetuple(tuple);
 
 		d = slot_getattr(slot, att_tld, &isnull);
 		entry->tld = TextDatumGetCString(d);
