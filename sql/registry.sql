@@ -251,11 +251,14 @@ INSERT INTO bad VALUES
 ('leap day that is not', regexp_replace(pg_temp.poll('rg-15', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '<domain:reDate>[^<]*', '<domain:reDate>2027-02-29T00:00:00Z')),
 ('bad reID', pg_temp.poll('rg-16', 'rg-bad.test', 'pending', 'g', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days')),
 ('acDate before reDate', pg_temp.poll('rg-17', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() - interval '5 days')),
-('two names', replace(pg_temp.poll('rg-18', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '<domain:trStatus>', '<domain:name>rg-open.test</domain:name><domain:trStatus>'));
+('two names', replace(pg_temp.poll('rg-18', 'rg-bad.test', 'pending', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0() + interval '5 days'), '<domain:trStatus>', '<domain:name>rg-open.test</domain:name><domain:trStatus>')),
+('unbound prefix, with a code', '<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><resData><d:trnData><d:name>rg-bad.test</d:name><d:authInfo><d:pw>SECRET-unbound-1</d:pw></d:authInfo></d:trnData></resData></response></epp>');
 CREATE TEMP TABLE bad_applied AS
 SELECT b.label, a.* FROM bad b CROSS JOIN LATERAL domxfer.apply_registry_message(b.message) a;
 SELECT b.label, b.result, m.sqlstate, m.error
   FROM bad_applied b JOIN domxfer.registry_messages m ON m.id = b.message_id;
+-- a code in an element whose prefix has no namespace is not kept either
+SELECT count(*) AS stored_with_the_code FROM domxfer.registry_messages WHERE message LIKE '%SECRET-unbound%';
 SELECT (SELECT count(*) FROM domxfer.transfers) - b.transfers AS transfers, (SELECT count(*) FROM domxfer.transfer_events) - b.events AS events,
 	   (SELECT count(*) FROM domxfer.registry_commands) - b.commands AS commands,
 	   (SELECT md5(string_agg(d::text, ',' ORDER BY d.name)) FROM domxfer.domains d) = b.domains AS domains_unchanged

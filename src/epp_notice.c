@@ -318,6 +318,15 @@ refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
 	xmlStopParser(ctxt);
 }
 
+/* An element's local name, also when libxml2 kept an unbound "p:name" whole. */
+static inline const char *
+local_name(xmlNodePtr node)
+{
+	const char *colon = strrchr((const char *) node->name, ':');
+
+	return colon ? colon + 1 : (const char *) node->name;
+}
+
 /*
  * Empties every element that holds a secret, in any namespace: <authInfo>
  * (RFC 5731/5733 auth codes) and <pw>, <newPW> (RFC 5730 login passwords,
@@ -332,9 +341,9 @@ strip_auth_info(xmlNodePtr node)
 	{
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (strcmp((const char *) c->name, "authInfo") == 0 ||
-			strcmp((const char *) c->name, "pw") == 0 ||
-			strcmp((const char *) c->name, "newPW") == 0)
+		if (strcmp(local_name(c), "authInfo") == 0 ||
+			strcmp(local_name(c), "pw") == 0 ||
+			strcmp(local_name(c), "newPW") == 0)
 		{
 			xmlNodePtr	child = c->children;
 
@@ -524,7 +533,8 @@ epp_notice_parse(const char *buf, size_t len, EppNotice *out)
 							XML_PARSE_NOCDATA);
 	if (saw_doctype)
 		set_error(out, EPP_NOTICE_MALFORMED, "document has a DOCTYPE declaration (DTDs and entities are never read)", NULL);
-	else if (doc == NULL || !ctxt->wellFormed)
+	/* a prefix without a namespace is no EPP (RFC 5730 §2: XML Namespaces) */
+	else if (doc == NULL || !ctxt->wellFormed || !ctxt->nsWellFormed)
 	{
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 		char		message[200] = "not well-formed";
