@@ -5,6 +5,8 @@
 --                                         characters but tab and line breaks: 22001 / 22023
 --   registry message (apply_registry_message)  at most 1 MB: 54000 (75_registry.sql)
 --   registry svTRID (record_registry_response) 3 to 64 characters: 22023 (75_registry.sql)
+--   discrepancy note (acknowledge_registry_discrepancy)  at most 1000 characters,
+--                                         the same control characters: 22001 / 22023
 --   mailer error (mark_notice_failed)     kept to its first 1000 characters (a report
 --                                         that failed to be stored would keep the notice leased)
 --   auth code (receive_transfer_request)  over 256 bytes never matches (a wrong code)

@@ -1080,8 +1080,12 @@ DECLARE
 	v_detail text;
 BEGIN
 	IF kind IS NULL OR id IS NULL OR note IS NULL THEN
-		RAISE EXCEPTION 'kind, id and note must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+		RAISE EXCEPTION '% must not be NULL', CASE WHEN kind IS NULL THEN 'kind' WHEN id IS NULL THEN 'id' ELSE 'note' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Give the discrepancy''s kind and id as domxfer.registry_discrepancies shows them, and a note saying why it is closed.';
 	END IF;
+	-- free text from an operator: the one check of its kind (58_free_text.sql)
+	note := domxfer._check_free_text('discrepancy note', note, 1000);
 	IF NOT kind OPERATOR(pg_catalog.=) ANY (v_kinds) THEN
 		RAISE EXCEPTION 'unknown registry discrepancy kind "%"', pg_catalog.left(kind, 64)
 			USING ERRCODE = 'invalid_parameter_value',
@@ -1089,7 +1093,7 @@ BEGIN
 	END IF;
 	-- white space around it is not kept
 	note := pg_catalog.regexp_replace(note, '^[[:space:]]+|[[:space:]]+$', '', 'g');
-	IF note OPERATOR(pg_catalog.!~) '[^[:space:]]' OR pg_catalog.char_length(note) OPERATOR(pg_catalog.>) 1000 THEN
+	IF note OPERATOR(pg_catalog.!~) '[^[:space:]]' THEN
 		RAISE EXCEPTION 'a note of 1 to 1000 characters must say why the discrepancy is closed'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -1119,7 +1123,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.acknowledge_registry_discrepancy(text, bigint, text) IS 'SPEC §8 (0.3.0), domxfer_admin: closes one row of registry_discrepancies (kind and its discrepancy_id), keeping who, when and why (note, 1 to 1000 characters) and the row''s detail in registry_discrepancy_acks; returns when (timestamptz). 22004 NULL, 22023 unknown kind or no note, P0002 no such open discrepancy, 55000 already acknowledged (DETAIL: by whom, when, why)';
+COMMENT ON FUNCTION domxfer.acknowledge_registry_discrepancy(text, bigint, text) IS 'SPEC §8 (0.3.0), domxfer_admin: closes one row of registry_discrepancies (kind and its discrepancy_id), keeping who, when and why (note, 1 to 1000 characters) and the row''s detail in registry_discrepancy_acks; returns when (timestamptz). 22004 NULL, 22023 unknown kind, a blank note or one with a control character, 22001 a note over 1000 characters, P0002 no such open discrepancy, 55000 already acknowledged (DETAIL: by whom, when, why)';
 
 REVOKE EXECUTE ON FUNCTION
 	domxfer._tld_policy_registry_columns(),

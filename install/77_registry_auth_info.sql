@@ -130,7 +130,7 @@ BEGIN
 		RAISE EXCEPTION 'invalid OpenPGP public key for the EPP client'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = SQLERRM,
-				  HINT = 'Give the ASCII-armored public key (gpg --armor --export KEYID) of a key that can encrypt.';
+				  HINT = 'Give the ASCII-armored public key (gpg --armor --export KEYID) of a key that can encrypt with RSA or Elgamal: pgcrypto reads no elliptic-curve (ed25519, cv25519) keys.';
 	END;
 	IF v_key_id OPERATOR(pg_catalog.=) ANY (ARRAY['SYMKEY', 'ANYKEY']) THEN
 		RAISE EXCEPTION 'invalid OpenPGP public key for the EPP client'

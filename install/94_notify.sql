@@ -75,7 +75,7 @@ BEGIN
 	RAISE WARNING 'this report changed nothing: % claimed by another mailer', CASE pg_catalog.cardinality(ids)
 			WHEN 1 THEN pg_catalog.format('notice %s is', ids[1])
 			ELSE pg_catalog.format('%s notices are', pg_catalog.cardinality(ids)) END
-		USING DETAIL = pg_catalog.format('Another session claimed %s again after this session''s lease had ended, and its lease runs (attempt %s of notice %s). Notices: %s.',
+		USING DETAIL = pg_catalog.format('Another session holds the claim on %s and its lease runs (attempt %s of notice %s); until it ends, only that session''s reports count. Notices: %s.',
 										 CASE pg_catalog.cardinality(ids) WHEN 1 THEN 'it' ELSE 'them' END,
 										 v_first.attempts, v_first.id,
 										 pg_catalog.array_to_string(ids[1:20], ', ')
@@ -100,6 +100,12 @@ DECLARE
 	v_unknown bigint;
 	v_held bigint[];
 BEGIN
+	IF pg_catalog.array_ndims(ids) OPERATOR(pg_catalog.>) 1 THEN
+		RAISE EXCEPTION 'notice ids must be a one-dimensional array'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('The array has %s dimensions.', pg_catalog.array_ndims(ids)),
+				  HINT = 'Pass the ids claim_notices returned, e.g. ARRAY[1, 2, 3].';
+	END IF;
 	IF ids IS NULL OR pg_catalog.array_position(ids, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'notice ids must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
@@ -137,7 +143,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.mark_notices_sent(bigint[]) IS 'The mailer reports a batch of notices sent in one statement (SPEC §9, 0.3.0): as mark_notice_sent for each id; returns how many it closed (integer). Not counted: notices already sent, and notices another mailer holds now (claimed again after this session''s lease ended; their ids in a WARNING, SQLSTATE 01000): a stale mailer never voids a live claim. 22004 for a NULL array or element, P0002 for an unknown id (then nothing is marked); an empty array marks nothing. domxfer_app';
+COMMENT ON FUNCTION domxfer.mark_notices_sent(bigint[]) IS 'The mailer reports a batch of notices sent in one statement (SPEC §9, 0.3.0): as mark_notice_sent for each id; returns how many it closed (integer). Not counted: notices already sent, and notices another mailer holds now (claimed again after this session''s lease ended; their ids in a WARNING, SQLSTATE 01000): a stale mailer never voids a live claim. 22004 for a NULL array or element, 22023 for an array of more than one dimension, P0002 for an unknown id (then nothing is marked); an empty array marks nothing. domxfer_app';
 
 REVOKE EXECUTE ON FUNCTION
 	domxfer._transfer_doorbell(),
