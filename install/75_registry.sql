@@ -928,7 +928,9 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'RFC 5730 trIDStringType: a token of 3 to 64 characters.';
 	END IF;
-	IF c.state OPERATOR(pg_catalog.=) 'done' THEN
+	-- a final answer stays: a stale or second report must not erase what the
+	-- registry said (a failed command waits for an operator)
+	IF c.state OPERATOR(pg_catalog.=) ANY (ARRAY['done', 'failed']) THEN
 		IF c.result_code OPERATOR(pg_catalog.=) result_code AND c.sv_trid IS NOT DISTINCT FROM sv_trid THEN
 			RETURN c.state;				-- the same answer again
 		END IF;
@@ -967,7 +969,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION domxfer.record_registry_response(bigint, integer, text) IS 'SPEC §8: records the registry''s answer to a command (RFC 5730 result code, svTRID) and returns the command''s state: 1000-1599 done; 2400, 2500-2502 queued again for a retry; other 2xxx failed with the error kept for an operator. 22004 NULL, P0002 unknown command (checked before the answer), 22023 bad code or svTRID, 55000 a different answer to a done command';
+COMMENT ON FUNCTION domxfer.record_registry_response(bigint, integer, text) IS 'SPEC §8: records the registry''s answer to a command (RFC 5730 result code, svTRID) and returns the command''s state: 1000-1599 done; 2400, 2500-2502 queued again for a retry; other 2xxx failed with the error kept for an operator. 22004 NULL, P0002 unknown command (checked before the answer), 22023 bad code or svTRID, 55000 a different answer to a done or failed command (the same answer again returns its state)';
 
 CREATE VIEW domxfer.registry_discrepancies AS
 SELECT d.kind, d.transfer_id, d.domain_name, d.command_id, d.message_id, d.asked, d.registry_outcome,

@@ -212,6 +212,12 @@ SELECT c.op, c.reason_codes, c.state FROM domxfer.registry_commands c WHERE c.tr
 SELECT pg_temp.try(format('SELECT domxfer.approve_transfer_out(%s)', :hold_id));
 SELECT command_id AS cmd9 FROM domxfer.claim_registry_commands(10) \gset
 SELECT domxfer.record_registry_response(:cmd9, 2301, 'SRV-9-2301');
+-- a failed command keeps the registry's answer: the same report again is
+-- taken, another one refused (55000), and nothing changes
+SELECT domxfer.record_registry_response(:cmd9, 2301, 'SRV-9-2301') AS same_again;
+SELECT regexp_replace(pg_temp.try(format('SELECT domxfer.record_registry_response(%s, 2201, %L)', :cmd9, 'SRV-9-late')),
+					  '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? UTC', '<at>') AS other_answer;
+SELECT state, result_code, sv_trid FROM domxfer.registry_commands WHERE id = :cmd9;
 SELECT pg_temp.apply(pg_temp.poll('rg-9b', 'rg-hold.test', 'serverApproved', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
 SELECT pg_temp.state('rg-hold.test');
 SELECT kind, asked, registry_outcome, regexp_replace(detail, '\d{4}-\S+', '<time>', 'g') AS detail
