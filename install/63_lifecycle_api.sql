@@ -254,9 +254,20 @@ BEGIN
 	IF t.state OPERATOR(pg_catalog.>=) 'completed' THEN
 		PERFORM domxfer._raise_wrong_state(t, 'cancel the transfer');
 	END IF;
-	-- the registry decides: the holder's objection becomes a reject command
+	-- the registry decides: the holder's objection becomes a reject command;
+	-- the request is in the audit log, and the reason stays with the
+	-- transfer for the registry's outcome (its notice carries it)
 	IF t.registry_managed AND t.state OPERATOR(pg_catalog.=) 'pending' THEN
 		PERFORM domxfer._registry_answer(t, 'reject', '{holder_cancelled}');
+		IF v_reason IS NOT NULL THEN
+			UPDATE domxfer.transfers tr SET cancel_note = v_reason
+			 WHERE tr.id OPERATOR(pg_catalog.=) t.id
+			RETURNING * INTO t;
+		END IF;
+		PERFORM domxfer._log_transfer_event(t, t.state,
+			pg_catalog.jsonb_build_object('action', 'holder_cancel_requested', 'registry_command', 'reject')
+			OPERATOR(pg_catalog.||) CASE WHEN v_reason IS NULL THEN '{}'::jsonb
+										 ELSE pg_catalog.jsonb_build_object('note', v_reason) END);
 		RETURN;
 	END IF;
 	PERFORM domxfer._finish_transfer(t, 'cancelled', v_now, '{holder_cancelled}', v_reason);

@@ -656,7 +656,10 @@ BEGIN
 		   SET superseded_from = c.state, state = 'superseded', lease_until = NULL
 		 WHERE c.transfer_id OPERATOR(pg_catalog.=) t.id
 		   AND c.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'claimed']);
-		t := domxfer._finish_transfer(t, v_outcome, v_decided_at, ARRAY[v_reason], v_note);
+		-- a rejection or cancellation the holder asked for keeps the holder's reason
+		t := domxfer._finish_transfer(t, v_outcome, v_decided_at, ARRAY[v_reason],
+			CASE WHEN v_outcome OPERATOR(pg_catalog.<>) 'completed' AND t.cancel_note IS NOT NULL
+				 THEN t.cancel_note ELSE v_note END);
 	END IF;
 	result := 'applied';
 	transfer_id := t.id;

@@ -183,6 +183,13 @@ SELECT domxfer.record_registry_response(:cmd7, 1000, 'SRV-7-1000');
 SELECT pg_temp.try(format('SELECT domxfer.record_registry_response(%s, 2301, %L)', :cmd7, 'SRV-7-2301'));
 SELECT pg_temp.apply(pg_temp.poll('rg-7b', 'rg-cancel.test', 'clientRejected', 'gainer', pg_temp.t0(), 'regress-us', pg_temp.t0()));
 SELECT pg_temp.state('rg-cancel.test');
+-- the holder's reason (found by a fresh-user trial: it was lost): in the
+-- audit log at the request, on the transfer and in the outcome's notice
+SELECT e.from_state, e.to_state, e.detail->>'action' AS action, e.detail->>'note' AS note
+  FROM domxfer.transfer_events e WHERE e.transfer_id = :cancel_id AND e.detail->>'action' = 'holder_cancel_requested' ORDER BY e.id;
+SELECT t.cancel_note, n.kind, n.payload->>'note' AS notice_note
+  FROM domxfer.transfers t JOIN domxfer.notices n ON n.transfer_id = t.id AND n.kind = 'transfer_rejected'
+ WHERE t.id = :cancel_id;
 SELECT count(*) FROM domxfer.registry_discrepancies WHERE transfer_id = :cancel_id;
 
 -- 8. the holder approves: an approve command, and the approval comes
