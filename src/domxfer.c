@@ -4,8 +4,8 @@
  *	  (declared in domxfer.h with the settings, which settings.c defines),
  *	  and the one trigger body the caches of floor 2 share.
  *
- * Floor: the lowest; domxfer.h declares only settings and flags, and this
- * file uses nothing of the project's. _PG_init, which calls every concern,
+ * Floor: the lowest; domxfer.h declares settings, flags and that trigger
+ * body, and this file uses nothing of the project's. _PG_init, which calls every concern,
  * is in init.c, the top floor.
  */
 #include "postgres.h"
