@@ -5,8 +5,8 @@
  *	  and the one trigger body the caches of floor 2 share.
  *
  * Floor: the lowest; domxfer.h declares settings, flags and that trigger
- * body, and this file uses nothing of the project's. _PG_init, which calls every concern,
- * is in init.c, the top floor.
+ * body, and this file uses nothing of the project's. _PG_init, which calls
+ * every concern, is in init.c, the top floor.
  */
 #include "postgres.h"
 
