@@ -202,7 +202,7 @@ json_ms() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; con
 # settle: a checkpoint, then no autovacuum worker running (at most 60 s), so
 # that neither the measured run nor its floor pays for the previous step's
 # dirty pages or for autovacuum of the tables it wrote (TPC-B's, after a
-# burst): without it the first drain after the burst ran beside autovacuum
+# burst); the drain measured the same with and without it (0.49, 8 Dec 2026)
 settle() {
 	psql_b -c 'CHECKPOINT' >/dev/null
 	for _ in $(seq 300); do
