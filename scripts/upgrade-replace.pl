@@ -9,7 +9,9 @@
 # install files), "view domxfer.<name>", "table domxfer.<table>" (the install
 # text of that table's COMMENT) or "column domxfer.<table>.<column>"
 # (the install text of that column's COMMENT, for a column an upgrade adds by
-# hand: its ALTER TABLE is a change, its comment is install text); '#' starts
+# hand: its ALTER TABLE is a change, its comment is install text) or
+# "trigger <name> on domxfer.<table>" (dropped, then created with the install
+# text, for a trigger whose definition an upgrade changes); '#' starts
 # a comment. A name that the install files do not define is an error.
 use strict;
 use warnings;
@@ -75,6 +77,13 @@ while (my $line = <$lf>) {
 		my @c = grep { /^COMMENT\s+ON\s+TABLE\s+domxfer\.\Q$table\E\s+IS\b/i } @stmts;
 		die "$list: no COMMENT ON TABLE domxfer.$table in the install files\n" unless @c;
 		print "\n$c[-1]\n";
+		next;
+	}
+	if (my ($trigger, $ttable) = $line =~ /^\s*trigger\s+(\w+)\s+on\s+domxfer\.(\w+)\s*$/i) {
+		# a trigger whose definition changed: dropped, then created as install/ creates it
+		my @c = grep { /^CREATE\s+(?:CONSTRAINT\s+)?TRIGGER\s+\Q$trigger\E\b[^;]*?\bON\s+domxfer\.\Q$ttable\E\b/is } @stmts;
+		die "$list: no CREATE TRIGGER $trigger ON domxfer.$ttable in the install files\n" unless @c == 1;
+		print "\nDROP TRIGGER $trigger ON domxfer.$ttable;\n$c[0]\n";
 		next;
 	}
 	my ($kind, $name) = $line =~ /^\s*(function|view)\s+domxfer\.(\w+)\s*$/
